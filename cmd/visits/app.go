@@ -1,0 +1,115 @@
+package main
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/sessionkit/session"
+)
+
+//go:embed views public
+var assets embed.FS
+
+// app is the visit tracker: its pages, wrapped in the session middleware,
+// and its static assets, which are served without a session.
+type app struct {
+	pages *template.Template
+	log   *slog.Logger
+}
+
+// page is what every view renders.
+type page struct {
+	Title   string
+	Message string
+	User    string
+}
+
+func newApp(log *slog.Logger) (*app, error) {
+	t, err := template.ParseFS(assets, "views/layout.html", "views/partials/*.html", "views/index.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse views: %w", err)
+	}
+	return &app{pages: t, log: log}, nil
+}
+
+// routes returns the app's handler with sessions from m.
+func (a *app) routes(m *session.Manager) http.Handler {
+	public, _ := fs.Sub(assets, "public") // "public" is embedded above
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", m.Handler(http.HandlerFunc(a.index)))
+	mux.Handle("POST /reset", m.Handler(http.HandlerFunc(a.reset)))
+	mux.Handle("POST /login", m.Handler(http.HandlerFunc(a.login)))
+	mux.Handle("POST /logout", m.Handler(http.HandlerFunc(a.reset)))
+	mux.Handle("GET /", http.FileServerFS(public))
+	return mux
+}
+
+// index counts the visit and renders the count.
+func (a *app) index(w http.ResponseWriter, r *http.Request) {
+	s := session.From(r)
+	visits, _ := session.Get[int](s, "visits")
+	visits++
+	if err := s.Set("visits", visits); err != nil {
+		a.fail(w, "count visit", err)
+		return
+	}
+	user, _ := session.Get[string](s, "user")
+	a.render(w, page{
+		Title:   "Visit Tracker",
+		Message: fmt.Sprintf("You have visited this page %d times.", visits),
+		User:    user,
+	})
+}
+
+// login signs the visitor in. The session gets a new ID first, keeping
+// its visits, so an ID someone planted before login is useless after it.
+func (a *app) login(w http.ResponseWriter, r *http.Request) {
+	user := strings.TrimSpace(r.PostFormValue("user"))
+	if user == "" || len(user) > 64 {
+		http.Error(w, "a name of 1 to 64 characters is required", http.StatusBadRequest)
+		return
+	}
+	s := session.From(r)
+	if err := s.Regenerate(r.Context(), true); err != nil {
+		a.fail(w, "regenerate session", err)
+		return
+	}
+	if err := s.Set("user", user); err != nil {
+		a.fail(w, "sign in", err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// reset destroys the session (sign-out and "forget me" alike).
+func (a *app) reset(w http.ResponseWriter, r *http.Request) {
+	if err := session.From(r).Destroy(r.Context()); err != nil {
+		a.fail(w, "destroy session", err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (a *app) render(w http.ResponseWriter, p page) {
+	var b strings.Builder
+	if err := a.pages.ExecuteTemplate(&b, "layout", p); err != nil {
+		a.fail(w, "render", err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(b.String()))
+}
+
+func (a *app) fail(w http.ResponseWriter, op string, err error) {
+	a.log.Error("visits: "+op, "err", err)
+	code := http.StatusInternalServerError
+	if errorsIsStore(err) {
+		code = http.StatusServiceUnavailable
+	}
+	http.Error(w, http.StatusText(code), code)
+}

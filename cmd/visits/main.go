@@ -1,0 +1,125 @@
+// Command visits is the visit tracker of the session lesson, in Go: every
+// visit to / increments a counter kept in the visitor's session and shows
+// it. POST /login signs in (regenerating the session ID), POST /logout and
+// POST /reset destroy the session.
+//
+// Usage:
+//
+//	visits [-addr :3000] [-store memory] [-trust-proxy]
+//
+// SESSION_SECRET holds the cookie-signing secrets, comma-separated, the
+// first signing. Without it a development secret is generated once and
+// kept in the data directory, so restarts do not sign users out.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/sessionkit/session"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(context.Background(), os.Args[1:], os.Getenv, log); err != nil {
+		log.Error("visits", "err", err)
+		os.Exit(1)
+	}
+}
+
+// config is what the command line and environment say.
+type config struct {
+	addr       string
+	store      string
+	dataDir    string
+	trustProxy bool
+	maxAge     time.Duration
+}
+
+func parseFlags(args []string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("visits", flag.ContinueOnError)
+	fs.StringVar(&c.addr, "addr", ":3000", "listen address")
+	fs.StringVar(&c.store, "store", "memory", "session store: memory")
+	fs.StringVar(&c.dataDir, "data", defaultDataDir(), "directory for the development secret and durable stores")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "trust X-Forwarded-Proto from a reverse proxy")
+	fs.DurationVar(&c.maxAge, "max-age", 0, "session cookie lifetime (0: until the browser closes)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	return c, nil
+}
+
+// run serves until ctx ends or SIGINT/SIGTERM arrives, then shuts down
+// gracefully.
+func run(ctx context.Context, args []string, getenv func(string) string, log *slog.Logger) error {
+	cfg, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	secrets, err := loadSecrets(getenv, cfg.dataDir, log)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	m, err := session.New(session.Options{
+		Secrets:    secrets,
+		Store:      store,
+		TrustProxy: cfg.trustProxy,
+		Cookie:     session.CookieOptions{MaxAge: cfg.maxAge},
+		Logger:     log,
+	})
+	if err != nil {
+		return err
+	}
+	a, err := newApp(log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.routes(m),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("visits: listening", "addr", ln.Addr().String(), "store", cfg.store, "trust_proxy", cfg.trustProxy)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("visits: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

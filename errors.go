@@ -1,0 +1,60 @@
+package session
+
+import "errors"
+
+// Errors returned by this package. Compare them with errors.Is: the
+// package wraps them with context ("load session: store: ...").
+var (
+	// ErrNotFound is returned by a Store when no live record exists for an
+	// ID, and by Session.Reload when the record has gone.
+	ErrNotFound = errors.New("session: not found")
+
+	// ErrStore wraps every error a Store returned. The default error
+	// handler answers 503 Service Unavailable for it.
+	ErrStore = errors.New("session: store failed")
+
+	// ErrNoSecret is returned by New when Options.Secrets is empty or holds
+	// an empty string.
+	ErrNoSecret = errors.New("session: at least one non-empty secret is required")
+
+	// ErrNoStore is returned by New when Options.Store is nil.
+	ErrNoStore = errors.New("session: a store is required")
+
+	// ErrInvalidOption is returned by New for an option value that can
+	// never produce a valid cookie (a bad name, domain, path or mode).
+	ErrInvalidOption = errors.New("session: invalid option")
+
+	// ErrInvalidCookie means a session cookie was forged, truncated,
+	// oversized or garbage. The middleware treats such a cookie as absent
+	// and starts a new session; it is exported for callers of Unsign.
+	ErrInvalidCookie = errors.New("session: invalid session cookie")
+
+	// ErrReservedKey is returned by Session.Set for a key the stored record
+	// uses for itself ("cookie" and names starting with "__").
+	ErrReservedKey = errors.New("session: reserved key")
+
+	// ErrEncode is returned by Session.Set when a value cannot be encoded
+	// as JSON.
+	ErrEncode = errors.New("session: value cannot be encoded as JSON")
+
+	// ErrDestroyed is returned by operations on a session after Destroy.
+	ErrDestroyed = errors.New("session: destroyed")
+
+	// ErrCorruptRecord means a stored record is not an express-session JSON
+	// object. The middleware logs it and starts a new session.
+	ErrCorruptRecord = errors.New("session: corrupt stored record")
+
+	// ErrHeadersWritten is logged when a session that still needs its
+	// cookie sent (a new or regenerated session) is modified after the
+	// response headers went out: the change cannot reach the browser.
+	// Call Session.Save before writing the response to avoid it.
+	ErrHeadersWritten = errors.New("session: modified after the response headers were written")
+
+	// ErrNoSession is returned by Session methods called on a nil *Session
+	// (From found no session: the middleware did not run for this request).
+	ErrNoSession = errors.New("session: no session in the request context")
+)
+
+// errCommitFailed is what a handler's Write gets after the session could
+// not be saved and the error handler answered instead.
+var errCommitFailed = errors.New("session: response replaced: the session could not be saved")

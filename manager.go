@@ -1,0 +1,199 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Manager runs server-side sessions: a signed session-ID cookie, the data
+// in a Store, express-session's behaviour. Create one with New and wrap
+// handlers with Handler. A Manager is safe for concurrent use.
+type Manager struct {
+	opts    Options
+	toucher Toucher // nil when the store cannot touch
+}
+
+// New returns a Manager for opts. It returns an error wrapping
+// ErrNoSecret, ErrNoStore or ErrInvalidOption when opts can never work,
+// rather than failing later on a request.
+func New(opts Options) (*Manager, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("session.New: %w", err)
+	}
+	m := &Manager{opts: o}
+	m.toucher, _ = o.Store.(Toucher)
+	return m, nil
+}
+
+// DefaultErrorHandler answers 503 Service Unavailable when err wraps
+// ErrStore and 500 Internal Server Error otherwise, with the status text
+// only: no internals reach the client.
+func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
+	code := http.StatusInternalServerError
+	if errors.Is(err, ErrStore) {
+		code = http.StatusServiceUnavailable
+	}
+	http.Error(w, http.StatusText(code), code)
+}
+
+// storeCtx returns a context for one store call: detached from ctx's
+// cancellation (a client that goes away must not abort a save) but
+// keeping its values, bounded by StoreTimeout.
+func (m *Manager) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), m.opts.StoreTimeout)
+}
+
+func (m *Manager) storeErr(op, id string, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("%w: %s %s: %w", ErrStore, op, redact(id), err)
+}
+
+// redact shortens an ID for logs: enough to correlate, not to hijack.
+func redact(id string) string {
+	if len(id) > 6 {
+		return id[:6] + "…"
+	}
+	return id
+}
+
+// isSecure reports whether r arrived over HTTPS: TLS, or, with TrustProxy,
+// a first X-Forwarded-Proto value of "https" (express-session's issecure).
+func (m *Manager) isSecure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if !m.opts.TrustProxy {
+		return false
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
+}
+
+// newCookie returns the cookie attributes for a session generated for r.
+func (m *Manager) newCookie(r *http.Request, now time.Time) cookieData {
+	o := m.opts.Cookie
+	c := cookieData{
+		path:        o.Path,
+		domain:      o.Domain,
+		httpOnly:    !o.ScriptAccess,
+		sameSite:    o.SameSite,
+		partitioned: o.Partitioned,
+		priority:    o.Priority,
+	}
+	if o.MaxAge > 0 {
+		c.hasMaxAge, c.maxAge, c.expires = true, o.MaxAge, now.Add(o.MaxAge)
+	}
+	switch o.Secure {
+	case SecureAuto:
+		c.secureSet, c.secure = true, m.isSecure(r)
+	case SecureAlways:
+		c.secureSet, c.secure = true, true
+	}
+	return c
+}
+
+// generate returns a new, empty session for r (express-session's
+// generate); cookieID is the verified ID the request carried, if any.
+func (m *Manager) generate(r *http.Request, cookieID string) (*Session, error) {
+	id, err := m.opts.GenerateID(r)
+	if err != nil {
+		return nil, fmt.Errorf("generate session ID: %w", err)
+	}
+	if id == "" {
+		return nil, errors.New("generate session ID: GenerateID returned an empty ID")
+	}
+	now := time.Now()
+	s := &Session{
+		m: m, req: r,
+		id: id, originalID: id, cookieID: cookieID,
+		cookie: m.newCookie(r, now),
+		vals:   make(map[string]json.RawMessage),
+	}
+	if cookieID == id {
+		s.deliveredID = id
+	}
+	if m.opts.AbsoluteTimeout > 0 {
+		s.created = now.UnixMilli()
+	}
+	return s, nil
+}
+
+// load returns the session for r: the stored one its cookie names, or a
+// new one when the cookie is missing, invalid, unknown or expired. An
+// unknown ID is never adopted. The error wraps ErrStore when the store
+// failed.
+func (m *Manager) load(r *http.Request) (*Session, error) {
+	raw, ok := cookieValue(r.Header, m.opts.Name)
+	if !ok {
+		return m.generate(r, "")
+	}
+	id, err := unsignValue(raw, m.opts.Secrets)
+	if err != nil {
+		return m.generate(r, "")
+	}
+	ctx, cancel := m.storeCtx(r.Context())
+	defer cancel()
+	b, err := m.opts.Store.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return m.generate(r, id)
+	}
+	if err != nil {
+		return nil, m.storeErr("get", id, err)
+	}
+	rec, err := decodeRecord(b)
+	if err != nil {
+		m.opts.Logger.Warn("session: unreadable record; starting a new session",
+			"id", redact(id), "err", err)
+		return m.generate(r, id)
+	}
+	now := time.Now()
+	if abs := m.opts.AbsoluteTimeout; abs > 0 && rec.created > 0 &&
+		now.After(time.UnixMilli(rec.created).Add(abs)) {
+		if err := m.opts.Store.Destroy(ctx, id); err != nil {
+			m.opts.Logger.Warn("session: destroy expired session", "err", m.storeErr("destroy", id, err))
+		}
+		return m.generate(r, id)
+	}
+	s := &Session{
+		m: m, req: r,
+		id: id, originalID: id, cookieID: id, deliveredID: id,
+		cookie: rec.cookie, created: rec.created,
+		keys: rec.keys, vals: rec.vals,
+	}
+	if !m.opts.Resave {
+		s.saved, s.savedID = true, id
+	}
+	if m.opts.AbsoluteTimeout > 0 && s.created == 0 {
+		// A record from before AbsoluteTimeout was set, or from Node: the
+		// clock starts now, and must be stored so it does not restart.
+		s.created, s.forceSave = now.UnixMilli(), true
+	}
+	return s, nil
+}
+
+// storeExpiry is when the store may forget s: the cookie's expiry (or
+// DefaultStoreTTL for a browser-session cookie), capped by the idle and
+// absolute timeouts.
+func (m *Manager) storeExpiry(s *Session, now time.Time) time.Time {
+	exp := s.cookie.expires
+	if exp.IsZero() {
+		exp = now.Add(DefaultStoreTTL)
+	}
+	if idle := m.opts.IdleTimeout; idle > 0 && now.Add(idle).Before(exp) {
+		exp = now.Add(idle)
+	}
+	if abs := m.opts.AbsoluteTimeout; abs > 0 && s.created > 0 {
+		if end := time.UnixMilli(s.created).Add(abs); end.Before(exp) {
+			exp = end
+		}
+	}
+	return exp
+}

@@ -1,0 +1,245 @@
+// Package memstore is an in-memory session.Store for tests and
+// single-process apps. Unlike express-session's MemoryStore it never leaks:
+// expired records are swept in the background, and the number of records
+// is capped, evicting those closest to expiry first.
+package memstore
+
+import (
+	"container/heap"
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/sessionkit/session"
+)
+
+// DefaultMaxSessions is the cap used when Options.MaxSessions is zero.
+const DefaultMaxSessions = 100_000
+
+// DefaultSweepInterval is how often expired records are removed when
+// Options.SweepInterval is zero.
+const DefaultSweepInterval = time.Minute
+
+// sweepBatch bounds how many records one sweep removes while holding the
+// lock, so requests are not stalled behind a large sweep.
+const sweepBatch = 1024
+
+// Options configures a Store. The zero value is ready to use.
+type Options struct {
+	// MaxSessions caps the number of records. At the cap, a new record
+	// evicts the one closest to expiry (logged once per Store). Zero means
+	// DefaultMaxSessions; a negative value means no cap.
+	MaxSessions int
+	// SweepInterval is the time between sweeps of expired records. Zero
+	// means DefaultSweepInterval.
+	SweepInterval time.Duration
+	// Now returns the current time; tests set it to control expiry. Zero
+	// means time.Now.
+	Now func() time.Time
+	// Logger receives the eviction warning. Zero means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is an in-memory session.Store and session.Toucher. It is safe for
+// concurrent use. Call Close to stop its sweeper.
+type Store struct {
+	mu      sync.RWMutex
+	items   map[string]*item
+	byExp   expiryHeap
+	max     int
+	now     func() time.Time
+	log     *slog.Logger
+	warned  bool
+	stop    chan struct{}
+	done    chan struct{}
+	closing sync.Once
+}
+
+type item struct {
+	id      string
+	data    []byte
+	expires time.Time
+	index   int // position in byExp
+}
+
+// New returns a Store with its sweeper running.
+func New(o Options) *Store {
+	if o.MaxSessions == 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.SweepInterval <= 0 {
+		o.SweepInterval = DefaultSweepInterval
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	s := &Store{
+		items: make(map[string]*item),
+		max:   o.MaxSessions,
+		now:   o.Now,
+		log:   o.Logger,
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	go s.sweepEvery(o.SweepInterval)
+	return s
+}
+
+// Get returns the record under id, or session.ErrNotFound when there is
+// none or it has expired.
+func (s *Store) Get(_ context.Context, id string) ([]byte, error) {
+	s.mu.RLock()
+	it, ok := s.items[id]
+	var data []byte
+	if ok && s.now().Before(it.expires) {
+		data = it.data
+	} else {
+		ok = false
+	}
+	s.mu.RUnlock()
+	if !ok {
+		return nil, session.ErrNotFound
+	}
+	return data, nil
+}
+
+// Set stores record under id until expires. A record that has already
+// expired is deleted instead. The Store keeps the slice.
+func (s *Store) Set(_ context.Context, id string, record []byte, expires time.Time) error {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !now.Before(expires) {
+		s.removeLocked(id)
+		return nil
+	}
+	if it, ok := s.items[id]; ok {
+		it.data, it.expires = record, expires
+		heap.Fix(&s.byExp, it.index)
+		return nil
+	}
+	if s.max > 0 && len(s.items) >= s.max {
+		s.sweepLocked(now, len(s.items))
+		for len(s.items) >= s.max {
+			if !s.warned {
+				s.warned = true
+				s.log.Warn("memstore: MaxSessions reached; evicting the sessions closest to expiry",
+					"max", s.max)
+			}
+			s.removeLocked(s.byExp[0].id)
+		}
+	}
+	it := &item{id: id, data: record, expires: expires}
+	s.items[id] = it
+	heap.Push(&s.byExp, it)
+	return nil
+}
+
+// Touch moves the expiry of the record under id. A missing record is not
+// an error: it has expired or been destroyed, and stays gone.
+func (s *Store) Touch(_ context.Context, id string, expires time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if it, ok := s.items[id]; ok {
+		it.expires = expires
+		heap.Fix(&s.byExp, it.index)
+	}
+	return nil
+}
+
+// Destroy deletes the record under id.
+func (s *Store) Destroy(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.removeLocked(id)
+	return nil
+}
+
+// Len returns the number of records held, expired ones not yet swept
+// included.
+func (s *Store) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.items)
+}
+
+// Sweep removes every expired record now and returns how many it removed.
+// The background sweeper calls it; tests may too.
+func (s *Store) Sweep() int {
+	total := 0
+	for {
+		s.mu.Lock()
+		n := s.sweepLocked(s.now(), sweepBatch)
+		s.mu.Unlock()
+		total += n
+		if n < sweepBatch {
+			return total
+		}
+	}
+}
+
+// Close stops the sweeper. The Store keeps answering calls.
+func (s *Store) Close() error {
+	s.closing.Do(func() { close(s.stop) })
+	<-s.done
+	return nil
+}
+
+func (s *Store) sweepEvery(d time.Duration) {
+	defer close(s.done)
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.Sweep()
+		}
+	}
+}
+
+// sweepLocked removes up to limit expired records, earliest first.
+func (s *Store) sweepLocked(now time.Time, limit int) int {
+	n := 0
+	for n < limit && len(s.byExp) > 0 && !now.Before(s.byExp[0].expires) {
+		s.removeLocked(s.byExp[0].id)
+		n++
+	}
+	return n
+}
+
+func (s *Store) removeLocked(id string) {
+	it, ok := s.items[id]
+	if !ok {
+		return
+	}
+	delete(s.items, id)
+	heap.Remove(&s.byExp, it.index)
+}
+
+// expiryHeap orders items by expiry, earliest first.
+type expiryHeap []*item
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h expiryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *expiryHeap) Push(x any) {
+	it := x.(*item)
+	it.index = len(*h)
+	*h = append(*h, it)
+}
+func (h *expiryHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return it
+}

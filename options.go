@@ -1,0 +1,247 @@
+package session
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+)
+
+// Options configures a Manager. The zero value of every field except
+// Secrets and Store is a safe default; the names follow express-session's
+// options so that a configuration ports field by field.
+type Options struct {
+	// Name is the cookie name. Default "connect.sid", express-session's,
+	// so a Go service and a default express-session app share the cookie.
+	Name string
+
+	// Secrets sign the session-ID cookie: Secrets[0] signs every cookie
+	// set, and each secret is tried in order to verify one (rotation: put
+	// the new secret first and keep the old ones until their cookies
+	// expire). Required. A secret shorter than 32 bytes is accepted, since
+	// an existing Node app may use one, but logged as a warning.
+	Secrets []string
+
+	// Store holds the session records. Required.
+	Store Store
+
+	// Cookie sets the cookie attributes.
+	Cookie CookieOptions
+
+	// GenerateID returns a new session ID. Default: 24 bytes from
+	// crypto/rand, base64url without padding (32 characters, 192 bits), as
+	// express-session's uid-safe. An error from it fails the request.
+	GenerateID func(r *http.Request) (string, error)
+
+	// TrustProxy makes the first X-Forwarded-Proto value decide whether a
+	// request is secure (express-session's proxy: true). Enable it only
+	// behind a proxy that sets the header: a client can send it too.
+	TrustProxy bool
+
+	// Resave writes an unmodified loaded session back to the store on
+	// every request. Default false; express-session's deprecated default
+	// was true.
+	Resave bool
+
+	// SaveUninitialized stores a new session, and sends its cookie, even
+	// when the handler did not modify it. Default false: nothing is stored
+	// and no cookie is sent for a visitor until something is set.
+	SaveUninitialized bool
+
+	// Rolling re-sends the cookie on every response to a request that
+	// carried a valid session, extending its Expires by MaxAge.
+	Rolling bool
+
+	// Unset says what happens to a stored session that a request emptied
+	// (Clear, or Delete of every key). See UnsetMode.
+	Unset UnsetMode
+
+	// IdleTimeout, when positive, ends a session that has seen no request
+	// for this long: the store expiry is at most now+IdleTimeout and slides
+	// with every request (OWASP "Idle Timeout").
+	IdleTimeout time.Duration
+
+	// AbsoluteTimeout, when positive, ends a session this long after it
+	// was created, however active it is (OWASP "Absolute Timeout"). The
+	// creation time is kept in the record under "__created".
+	AbsoluteTimeout time.Duration
+
+	// StoreTimeout bounds every store call. The calls run on a context
+	// detached from the request's, so a client that disconnects does not
+	// cancel a save. Default 5 seconds.
+	StoreTimeout time.Duration
+
+	// ErrorHandler answers a request whose session could not be loaded or
+	// saved. Default: 503 Service Unavailable for store errors, 500
+	// otherwise, with only the status text in the body. The error is
+	// logged before the handler is called.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Logger receives warnings and errors. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// CookieOptions are the attributes of the session cookie. The zero value
+// gives Path=/, HttpOnly, SameSite=Lax, Secure on HTTPS requests only, and
+// a browser-session cookie (no Expires).
+type CookieOptions struct {
+	// Path is the cookie path, default "/". As in express-session, the
+	// middleware only handles requests whose URL path starts with it.
+	Path string
+	// Domain is the cookie domain; empty means host-only (the safest).
+	Domain string
+	// MaxAge is the cookie lifetime: the cookie carries Expires=now+MaxAge.
+	// Zero gives a browser-session cookie. Session.SetMaxAge overrides it
+	// per session ("remember me").
+	MaxAge time.Duration
+	// ScriptAccess removes the HttpOnly attribute, letting page scripts
+	// read the cookie. Leave it false unless you must (OWASP "HttpOnly").
+	ScriptAccess bool
+	// Secure chooses when the cookie carries the Secure attribute.
+	Secure SecureMode
+	// SameSite is the SameSite attribute, default Lax.
+	SameSite SameSite
+	// Partitioned adds the Partitioned attribute (CHIPS).
+	Partitioned bool
+	// Priority adds the Priority attribute when not empty.
+	Priority Priority
+}
+
+// SecureMode decides the Secure cookie attribute.
+type SecureMode int
+
+const (
+	// SecureAuto (the default) marks the cookie Secure when the request
+	// that created the session was secure: TLS, or X-Forwarded-Proto https
+	// with TrustProxy. It is express-session's secure: 'auto'.
+	SecureAuto SecureMode = iota
+	// SecureAlways marks the cookie Secure, and, as express-session's
+	// secure: true, sends it only on secure requests.
+	SecureAlways
+	// SecureNever never marks the cookie Secure.
+	SecureNever
+)
+
+// SameSite is the SameSite cookie attribute.
+type SameSite int
+
+const (
+	// SameSiteLax (the default) sends the cookie on same-site requests and
+	// top-level navigations.
+	SameSiteLax SameSite = iota
+	// SameSiteStrict sends the cookie on same-site requests only.
+	SameSiteStrict
+	// SameSiteNone sends the cookie on cross-site requests too; browsers
+	// require Secure with it.
+	SameSiteNone
+	// SameSiteOmit leaves the attribute out (the browser's default).
+	SameSiteOmit
+)
+
+// Priority is the Priority cookie attribute.
+type Priority string
+
+// Priority values.
+const (
+	PriorityLow    Priority = "Low"
+	PriorityMedium Priority = "Medium"
+	PriorityHigh   Priority = "High"
+)
+
+// UnsetMode is express-session's unset option, applied to a session that a
+// request emptied.
+type UnsetMode int
+
+const (
+	// UnsetKeep (the default) saves the emptied session: its ID stays valid.
+	UnsetKeep UnsetMode = iota
+	// UnsetDestroy deletes the emptied session from the store and expires
+	// its cookie, as if Destroy had been called.
+	UnsetDestroy
+)
+
+// DefaultName is the default cookie name, express-session's.
+const DefaultName = "connect.sid"
+
+// shortSecret is the length under which a secret is logged as weak.
+const shortSecret = 32
+
+var (
+	tokenRE  = regexp.MustCompile("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
+	domainRE = regexp.MustCompile(`(?i)^\.?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+	pathRE   = regexp.MustCompile(`^[\x20-\x3A\x3D-\x7E]*$`)
+)
+
+// withDefaults validates o and returns a copy with every default filled in.
+func (o Options) withDefaults() (Options, error) {
+	if len(o.Secrets) == 0 {
+		return o, ErrNoSecret
+	}
+	for _, s := range o.Secrets {
+		if s == "" {
+			return o, ErrNoSecret
+		}
+	}
+	if o.Store == nil {
+		return o, ErrNoStore
+	}
+	if o.Name == "" {
+		o.Name = DefaultName
+	}
+	if !tokenRE.MatchString(o.Name) {
+		return o, fmt.Errorf("%w: cookie name %q is not an HTTP token", ErrInvalidOption, o.Name)
+	}
+	c := &o.Cookie
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if !pathRE.MatchString(c.Path) {
+		return o, fmt.Errorf("%w: cookie path %q", ErrInvalidOption, c.Path)
+	}
+	if c.Domain != "" && !domainRE.MatchString(c.Domain) {
+		return o, fmt.Errorf("%w: cookie domain %q", ErrInvalidOption, c.Domain)
+	}
+	if c.MaxAge < 0 {
+		return o, fmt.Errorf("%w: negative cookie MaxAge %v", ErrInvalidOption, c.MaxAge)
+	}
+	if c.Secure < SecureAuto || c.Secure > SecureNever {
+		return o, fmt.Errorf("%w: SecureMode %d", ErrInvalidOption, c.Secure)
+	}
+	if c.SameSite < SameSiteLax || c.SameSite > SameSiteOmit {
+		return o, fmt.Errorf("%w: SameSite %d", ErrInvalidOption, c.SameSite)
+	}
+	if c.SameSite == SameSiteNone && c.Secure == SecureNever {
+		return o, fmt.Errorf("%w: SameSite=None needs Secure; browsers drop the cookie otherwise", ErrInvalidOption)
+	}
+	switch c.Priority {
+	case "", PriorityLow, PriorityMedium, PriorityHigh:
+	default:
+		return o, fmt.Errorf("%w: Priority %q", ErrInvalidOption, c.Priority)
+	}
+	if o.Unset != UnsetKeep && o.Unset != UnsetDestroy {
+		return o, fmt.Errorf("%w: UnsetMode %d", ErrInvalidOption, o.Unset)
+	}
+	if o.IdleTimeout < 0 || o.AbsoluteTimeout < 0 || o.StoreTimeout < 0 {
+		return o, fmt.Errorf("%w: negative timeout", ErrInvalidOption)
+	}
+	if o.StoreTimeout == 0 {
+		o.StoreTimeout = 5 * time.Second
+	}
+	if o.GenerateID == nil {
+		o.GenerateID = func(*http.Request) (string, error) { return NewID() }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.ErrorHandler == nil {
+		o.ErrorHandler = DefaultErrorHandler
+	}
+	for i, s := range o.Secrets {
+		if len(s) < shortSecret {
+			o.Logger.Warn("session: secret is shorter than 32 bytes; use a long random secret",
+				"index", i, "length", len(s))
+		}
+	}
+	return o, nil
+}
