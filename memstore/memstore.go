@@ -140,14 +140,24 @@ func (s *Store) Set(_ context.Context, id string, record []byte, expires time.Ti
 }
 
 // Touch moves the expiry of the record under id. A missing record is not
-// an error: it has expired or been destroyed, and stays gone.
+// an error: it has expired or been destroyed, and stays gone. A record
+// that has expired but not been swept yet counts as missing (Get already
+// reports it gone), and a Touch to an expiry already past deletes it, as
+// Set does.
 func (s *Store) Touch(_ context.Context, id string, expires time.Time) error {
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if it, ok := s.items[id]; ok {
-		it.expires = expires
-		heap.Fix(&s.byExp, it.index)
+	it, ok := s.items[id]
+	if !ok {
+		return nil
 	}
+	if !now.Before(it.expires) || !now.Before(expires) {
+		s.removeLocked(id)
+		return nil
+	}
+	it.expires = expires
+	heap.Fix(&s.byExp, it.index)
 	return nil
 }
 

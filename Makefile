@@ -1,0 +1,46 @@
+# The commands the README names. `make test` is what CI runs.
+GO       ?= go
+FUZZTIME ?= 2m
+# Fuzz targets: package:Target.
+FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzMiddleware
+
+.PHONY: run test deps check unit fuzz fuzz-smoke clean
+
+## run: serve the visit tracker on :3000
+run:
+	$(GO) run ./cmd/visits
+
+## test: everything: format and vet checks, every test under -race with the
+## Node compatibility tests, and a short fuzzing smoke run
+test: deps check unit
+	$(MAKE) --no-print-directory fuzz-smoke
+
+## deps: install the pinned npm packages the compatibility tests run
+deps: testdata/node/node_modules/.installed
+
+testdata/node/node_modules/.installed: testdata/node/package-lock.json
+	npm ci --prefix testdata/node --no-audit --no-fund --loglevel=error
+	touch $@
+
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	CI=$${CI:-} $(GO) test -race -count=1 ./...
+
+## fuzz-smoke: each fuzz target for a few seconds (part of `make test`)
+fuzz-smoke:
+	$(MAKE) --no-print-directory fuzz FUZZTIME=5s
+
+## fuzz: each fuzz target for FUZZTIME (default 2m)
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+clean:
+	rm -rf testdata/node/node_modules

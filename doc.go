@@ -1,0 +1,65 @@
+// Package session is HTTP session middleware for net/http, the Go
+// counterpart of Node's express-session, and able to share sessions with it.
+//
+// A Manager signs a session-ID cookie (express-session's "connect.sid",
+// "s:" + ID + "." + HMAC-SHA256) and keeps each session's data in a Store
+// as express-session's JSON record, so a Go service and a Node service on
+// the same secret and the same store (Redis, PostgreSQL) read and write
+// the same sessions. In a handler, From(r) returns the session, the
+// equivalent of Nest's @Session() or req.session:
+//
+//	store := memstore.New(memstore.Options{})
+//	defer store.Close()
+//	m, err := session.New(session.Options{
+//		Secrets: []string{os.Getenv("SESSION_SECRET")},
+//		Store:   store,
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	http.Handle("/", m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		s := session.From(r)
+//		visits, _ := session.Get[int](s, "visits")
+//		if err := s.Set("visits", visits+1); err != nil {
+//			http.Error(w, err.Error(), http.StatusInternalServerError)
+//			return
+//		}
+//		fmt.Fprintf(w, "You have visited this page %d times.", visits+1)
+//	})))
+//
+// # When sessions are saved and cookies sent
+//
+// The decisions are express-session's (see Manager.Handler): a new session
+// is stored, and its cookie sent, only once something is set in it (unless
+// Options.SaveUninitialized); a loaded session is written back only when
+// modified (unless Options.Resave), and otherwise touched so that its
+// server-side expiry slides; its cookie is re-sent when modified and
+// persistent, or on every response with Options.Rolling. A forged, garbage
+// or unknown cookie is treated as no cookie: a new session with a fresh ID.
+//
+// Where this package deliberately differs from express-session:
+//
+//   - The store write happens before the response headers go out, so the
+//     client's next request reads it (express-session sends the headers
+//     first). Changes made after the headers went out are saved when the
+//     handler returns, or logged as ErrHeadersWritten when the cookie they
+//     need could not be sent; never dropped silently.
+//   - Defaults are safer: SameSite=Lax, Secure on HTTPS requests
+//     (SecureAuto), Resave and SaveUninitialized false.
+//   - Destroy also sends an expiring cookie (express-session 1.x leaves
+//     the cookie, expressjs/session#241).
+//   - Regenerate can keep the data (expressjs/session#425).
+//   - SetMaxAge ("remember me") counts as a modification and is saved
+//     (expressjs/session#452).
+//   - IdleTimeout and AbsoluteTimeout, which express-session lacks.
+//   - Unset applies to a session the request emptied with Clear or
+//     Delete, since Go has no "req.session = null".
+//   - A store that is down gives a 503 from Options.ErrorHandler, logged
+//     once, never a hang or a panic.
+//   - Vary: Cookie and Cache-Control: no-cache="Set-Cookie" accompany
+//     every Set-Cookie.
+//   - Stored user keys are written in sorted order.
+//
+// Security notes follow OWASP's Session Management Cheat Sheet:
+// https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html
+package session
