@@ -1,6 +1,7 @@
 # The commands the README names. `make test` is what CI runs.
 GO       ?= go
 FUZZTIME ?= 2m
+STATICCHECK = v0.8.2
 # Fuzz targets: package:Target.
 FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzMiddleware
 
@@ -26,6 +27,7 @@ check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
 unit:
 	CI=$${CI:-} $(GO) test -race -count=1 ./...

@@ -43,6 +43,7 @@ type config struct {
 	dataDir    string
 	trustProxy bool
 	maxAge     time.Duration
+	maxSess    int
 }
 
 func parseFlags(args []string) (config, error) {
@@ -53,6 +54,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.dataDir, "data", defaultDataDir(), "directory for the development secret and durable stores")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "trust X-Forwarded-Proto from a reverse proxy")
 	fs.DurationVar(&c.maxAge, "max-age", 0, "session cookie lifetime (0: until the browser closes)")
+	fs.IntVar(&c.maxSess, "max-sessions", 0, "memory store: most sessions kept (0: 100000)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

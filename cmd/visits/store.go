@@ -19,7 +19,7 @@ type closableStore interface {
 func openStore(cfg config) (closableStore, error) {
 	switch cfg.store {
 	case "memory":
-		return memstore.New(memstore.Options{}), nil
+		return memstore.New(memstore.Options{MaxSessions: cfg.maxSess}), nil
 	default:
 		return nil, fmt.Errorf("unknown -store %q (want memory)", cfg.store)
 	}
