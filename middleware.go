@@ -64,7 +64,7 @@ func (s *Session) commit(h http.Header) error {
 		}
 		return nil
 	}
-	if m.opts.Unset == UnsetDestroy && len(s.vals) == 0 && s.saved && s.dataDirty() {
+	if m.opts.Unset == UnsetDestroy && len(s.vals) == 0 && (s.saved || s.cookieID == s.id) && s.dataDirty() {
 		// The request emptied a stored session: unset = 'destroy'.
 		ctx, cancel := m.storeCtx(s.req.Context())
 		defer cancel()

@@ -376,13 +376,25 @@ func TestDestroy(t *testing.T) {
 }
 
 func TestUnsetDestroy(t *testing.T) {
-	m, store, _ := newManager(t, session.Options{Unset: session.UnsetDestroy})
+	for _, resave := range []bool{false, true} {
+		m, store, _ := newManager(t, session.Options{Unset: session.UnsetDestroy, Resave: resave})
+		cookie := sessionCookie(t, serve(m.Handler(counter), "GET", "/", ""))
+		res := serve(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			session.From(r).Clear()
+		})), "GET", "/", cookie)
+		if store.Len() != 0 || !strings.Contains(res.Header.Get("Set-Cookie"), "1970") {
+			t.Fatalf("resave=%v: emptied session: %d records, Set-Cookie %q; want destroyed",
+				resave, store.Len(), res.Header.Get("Set-Cookie"))
+		}
+	}
+	// UnsetKeep saves the emptied session.
+	m, store, _ := newManager(t, session.Options{})
 	cookie := sessionCookie(t, serve(m.Handler(counter), "GET", "/", ""))
-	res := serve(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	serve(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		session.From(r).Clear()
 	})), "GET", "/", cookie)
-	if store.Len() != 0 || !strings.Contains(res.Header.Get("Set-Cookie"), "1970") {
-		t.Fatalf("emptied session: %d records, Set-Cookie %q; want destroyed", store.Len(), res.Header.Get("Set-Cookie"))
+	if store.Len() != 1 || body(t, serve(m.Handler(reader), "GET", "/", cookie)) != "0" {
+		t.Fatalf("UnsetKeep: %d records; want the emptied session kept", store.Len())
 	}
 }
 
