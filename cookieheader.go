@@ -3,6 +3,7 @@ package session
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -92,10 +93,12 @@ func uriUnreserved(c byte) bool {
 }
 
 // setCookie is one Set-Cookie header, serialized in the attribute order of
-// express-session's cookie package: Domain, Path, Expires, HttpOnly,
-// Secure, Partitioned, Priority, SameSite.
+// express-session's cookie package (and @fastify/cookie's): Max-Age,
+// Domain, Path, Expires, HttpOnly, Secure, Partitioned, Priority, SameSite.
 type setCookie struct {
 	name, value  string // value already encoded
+	maxAge       int64  // seconds, sent when withMaxAge
+	withMaxAge   bool
 	domain, path string
 	expires      time.Time // zero: none
 	httpOnly     bool
@@ -111,6 +114,10 @@ func (c *setCookie) String() string {
 	b.WriteString(c.name)
 	b.WriteByte('=')
 	b.WriteString(c.value)
+	if c.withMaxAge {
+		b.WriteString("; Max-Age=")
+		b.WriteString(strconv.FormatInt(c.maxAge, 10))
+	}
 	if c.domain != "" {
 		b.WriteString("; Domain=")
 		b.WriteString(c.domain)

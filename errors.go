@@ -50,6 +50,11 @@ var (
 	// Call Session.Save before writing the response to avoid it.
 	ErrHeadersWritten = errors.New("session: modified after the response headers were written")
 
+	// ErrCookieTooLarge is returned by Session.Set on a sealed session when
+	// the data would no longer fit in a cookie (see SealedManager.MaxPayload),
+	// and reported through the error handler if sealing still overflows.
+	ErrCookieTooLarge = errors.New("session: session too large for a cookie")
+
 	// ErrNoSession is returned by Session methods called on a nil *Session
 	// (From found no session: the middleware did not run for this request).
 	ErrNoSession = errors.New("session: no session in the request context")

@@ -66,11 +66,11 @@ func redact(id string) string {
 
 // isSecure reports whether r arrived over HTTPS: TLS, or, with TrustProxy,
 // a first X-Forwarded-Proto value of "https" (express-session's issecure).
-func (m *Manager) isSecure(r *http.Request) bool {
+func (o *Options) isSecure(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	if !m.opts.TrustProxy {
+	if !o.TrustProxy {
 		return false
 	}
 	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
@@ -93,7 +93,7 @@ func (m *Manager) newCookie(r *http.Request, now time.Time) cookieData {
 	}
 	switch o.Secure {
 	case SecureAuto:
-		c.secureSet, c.secure = true, m.isSecure(r)
+		c.secureSet, c.secure = true, m.opts.isSecure(r)
 	case SecureAlways:
 		c.secureSet, c.secure = true, true
 	}

@@ -32,7 +32,7 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		}
 		s, err := m.load(r)
 		if err != nil {
-			m.fail(w, r, "load session", err)
+			m.opts.fail(w, r, "load session", err)
 			return
 		}
 		sw := &responseWriter{ResponseWriter: w, s: s, r: r}
@@ -42,9 +42,9 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 }
 
 // fail logs err once and lets the error handler answer.
-func (m *Manager) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
-	m.opts.Logger.Error("session: "+op, "method", r.Method, "path", r.URL.Path, "err", err)
-	m.opts.ErrorHandler(w, r, err)
+func (o *Options) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
+	o.Logger.Error("session: "+op, "method", r.Method, "path", r.URL.Path, "err", err)
+	o.ErrorHandler(w, r, err)
 }
 
 // commit runs once per request, before the response headers are written.
@@ -56,6 +56,9 @@ func (s *Session) commit(h http.Header) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.committed = true
+	if s.sm != nil {
+		return s.commitSealed(h)
+	}
 	m := s.m
 
 	if s.destroyed {
@@ -96,7 +99,7 @@ func (s *Session) commit(h http.Header) error {
 		}
 	}
 
-	if sendCookie && (!s.cookie.secure || m.isSecure(s.req)) {
+	if sendCookie && (!s.cookie.secure || m.opts.isSecure(s.req)) {
 		s.addCookie(h, false)
 		s.deliveredID = s.id
 	}
@@ -131,6 +134,12 @@ func (s *Session) shouldSave() bool {
 func (s *Session) late() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.sm != nil {
+		if !s.destroyed && (s.changed || s.cookieDirty) {
+			s.sm.opts.Logger.Error("session: sealed session changed after the response started", "err", ErrHeadersWritten)
+		}
+		return
+	}
 	if s.destroyed || !s.shouldSave() {
 		return
 	}
@@ -144,9 +153,8 @@ func (s *Session) late() {
 	}
 }
 
-// addCookie adds the Set-Cookie header for the session (or, with expire,
-// one that deletes it) and the headers that keep shared caches from
-// storing it (OWASP "Web Content Caching").
+// addCookie adds the Set-Cookie header for the session, or, with expire,
+// one that deletes it.
 func (s *Session) addCookie(h http.Header, expire bool) {
 	m := s.m
 	c := setCookie{
@@ -165,7 +173,13 @@ func (s *Session) addCookie(h http.Header, expire bool) {
 	} else {
 		c.value = encodeURIComponent(signedValue(s.id, m.opts.Secrets[0]))
 	}
-	h.Add("Set-Cookie", c.String())
+	addSetCookie(h, c.String())
+}
+
+// addSetCookie adds a Set-Cookie header and the headers that keep shared
+// caches from storing it (OWASP "Web Content Caching").
+func addSetCookie(h http.Header, line string) {
+	h.Add("Set-Cookie", line)
 	h.Add("Vary", "Cookie")
 	h.Add("Cache-Control", `no-cache="Set-Cookie"`)
 }

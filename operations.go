@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -19,6 +20,13 @@ func (s *Session) Save(ctx context.Context) error {
 	defer s.mu.Unlock()
 	if s.destroyed {
 		return ErrDestroyed
+	}
+	if s.sm != nil {
+		// The cookie is the store: it is sealed when the headers go out.
+		if s.committed && (s.changed || s.cookieDirty) {
+			return ErrHeadersWritten
+		}
+		return nil
 	}
 	return s.saveLocked(ctx)
 }
@@ -50,6 +58,19 @@ func (s *Session) Regenerate(ctx context.Context, keepData bool) error {
 	defer s.mu.Unlock()
 	if s.destroyed {
 		return ErrDestroyed
+	}
+	if s.sm != nil {
+		// No ID to renew: @fastify/secure-session's regenerate empties
+		// the data and seals it afresh.
+		if !keepData {
+			for _, k := range s.keys {
+				s.remember(k, s.vals[k], true)
+			}
+			clear(s.vals)
+			s.keys = s.keys[:0]
+		}
+		s.sealedWrite()
+		return nil
 	}
 	m := s.m
 	id, err := m.opts.GenerateID(s.req)
@@ -91,11 +112,13 @@ func (s *Session) Destroy(ctx context.Context) error {
 	if s.destroyed {
 		return nil
 	}
-	m := s.m
-	sctx, cancel := m.storeCtx(ctx)
-	defer cancel()
-	if err := m.opts.Store.Destroy(sctx, s.id); err != nil {
-		return fmt.Errorf("destroy: %w", m.storeErr("destroy", s.id, err))
+	if s.m != nil {
+		m := s.m
+		sctx, cancel := m.storeCtx(ctx)
+		defer cancel()
+		if err := m.opts.Store.Destroy(sctx, s.id); err != nil {
+			return fmt.Errorf("destroy: %w", m.storeErr("destroy", s.id, err))
+		}
 	}
 	s.destroyed = true
 	clear(s.vals)
@@ -106,7 +129,8 @@ func (s *Session) Destroy(ctx context.Context) error {
 
 // Reload replaces the session's data with what the store holds now,
 // dropping this request's unsaved changes. It returns an error wrapping
-// ErrNotFound when the record has gone, ErrStore when the store fails.
+// ErrNotFound when the record has gone, ErrStore when the store fails. A
+// sealed session goes back to what the request's cookie held.
 func (s *Session) Reload(ctx context.Context) error {
 	if s == nil {
 		return ErrNoSession
@@ -115,6 +139,14 @@ func (s *Session) Reload(ctx context.Context) error {
 	defer s.mu.Unlock()
 	if s.destroyed {
 		return ErrDestroyed
+	}
+	if s.sm != nil {
+		s.vals, s.keys, s.changed, s.loadedSealed = map[string]json.RawMessage{}, nil, false, false
+		clear(s.prev)
+		if s.raw != "" {
+			_ = s.unseal(s.raw, time.Now()) // it opened at load; an error leaves it empty
+		}
+		return nil
 	}
 	m := s.m
 	sctx, cancel := m.storeCtx(ctx)

@@ -22,8 +22,15 @@ import (
 // at once by Save.
 type Session struct {
 	mu  sync.Mutex
-	m   *Manager
+	m   *Manager       // server-side sessions
+	sm  *SealedManager // sealed-cookie sessions
 	req *http.Request
+
+	// Sealed sessions only.
+	ts           int64  // "__ts": Unix seconds of the last write
+	changed      bool   // seal and send the cookie
+	raw          string // the request's cookie value, for Reload
+	loadedSealed bool   // the request's cookie opened
 
 	id          string // current ID
 	originalID  string // ID at load or generation; differs after Regenerate
@@ -83,6 +90,9 @@ func (s *Session) IsNew() bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.sm != nil {
+		return !s.loadedSealed
+	}
 	return s.cookieID == "" || s.cookieID != s.originalID
 }
 
@@ -120,7 +130,8 @@ func (s *Session) Has(key string) bool {
 // Set stores v, encoded as JSON, under key. It returns an error wrapping
 // ErrEncode if v cannot be encoded, ErrReservedKey for "cookie" or a key
 // starting with "__", ErrDestroyed after Destroy, ErrNoSession on a nil
-// session; the session is unchanged then.
+// session, and, on a sealed session, ErrCookieTooLarge when the data would
+// no longer fit in a cookie; the session is unchanged then.
 func (s *Session) Set(key string, v any) error {
 	if s == nil {
 		return ErrNoSession
@@ -137,8 +148,25 @@ func (s *Session) Set(key string, v any) error {
 	if s.destroyed {
 		return ErrDestroyed
 	}
+	if s.sm != nil {
+		n := s.payloadLen() + len(key) + len(raw) + 4
+		if old, ok := s.vals[key]; ok {
+			n -= len(key) + len(old) + 4
+		}
+		if n > s.sm.maxPayload {
+			return fmt.Errorf("%w: %d bytes of data, at most %d fit", ErrCookieTooLarge, n, s.sm.maxPayload)
+		}
+		s.sealedWrite()
+	}
 	s.setLocked(key, raw)
 	return nil
+}
+
+// sealedWrite marks a sealed session for re-sealing with a fresh "__ts",
+// as @fastify/secure-session's set and touch do.
+func (s *Session) sealedWrite() {
+	s.changed = true
+	s.ts = jsSeconds(time.Now())
 }
 
 func (s *Session) setLocked(key string, raw json.RawMessage) {
@@ -181,6 +209,9 @@ func (s *Session) deleteLocked(key string) {
 	if !had {
 		return
 	}
+	if s.sm != nil {
+		s.sealedWrite()
+	}
 	s.remember(key, old, true)
 	delete(s.vals, key)
 	if i, ok := slices.BinarySearch(s.keys, key); ok {
@@ -213,13 +244,19 @@ func (s *Session) Keys() []string {
 
 // Touch resets the cookie's expiry to now plus its max age, as
 // express-session's touch. It makes no store call; the middleware touches
-// every session once per response anyway.
+// every session once per response anyway. On a sealed session it extends
+// the data's expiry and re-sends the cookie, as @fastify/secure-session's
+// touch.
 func (s *Session) Touch() {
 	if s == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.sm != nil {
+		s.sealedWrite()
+		return
+	}
 	s.touchLocked(time.Now())
 }
 
@@ -249,15 +286,27 @@ func (s *Session) SetMaxAge(d time.Duration) {
 	s.cookieDirty = true
 }
 
-// Expires returns when the session's cookie expires; the zero time for a
-// browser-session cookie.
+// Expires returns when the session's cookie expires, the zero time for a
+// browser-session cookie; for a sealed session, when its sealed data
+// expires ("__ts" plus the expiry).
 func (s *Session) Expires() time.Time {
 	if s == nil {
 		return time.Time{}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.sm != nil {
+		return time.Unix(s.ts, 0).Add(s.sm.expiry)
+	}
 	return s.cookie.expires
+}
+
+// options returns the options of the session's manager.
+func (s *Session) options() *Options {
+	if s.sm != nil {
+		return &s.sm.opts
+	}
+	return &s.m.opts
 }
 
 // dataDirty reports whether the data differs from the last load or save.

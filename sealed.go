@@ -1,0 +1,296 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Sealer seals session data into a cookie value and opens it again. Package
+// sealed provides the one compatible with @fastify/secure-session
+// (XSalsa20-Poly1305 with key rotation).
+type Sealer interface {
+	// Seal returns the cookie value, before percent-encoding, for plaintext.
+	Seal(plaintext []byte) (string, error)
+	// Open returns the plaintext sealed in value. stale reports that it
+	// opened with a key other than the sealing key, so the session should
+	// be sealed again. A forged, truncated or garbage value gives an error
+	// wrapping ErrInvalidCookie.
+	Open(value string) (plaintext []byte, stale bool, err error)
+}
+
+// SealedOptions configures a SealedManager. Sealer is required; the zero
+// value of every other field is a safe default.
+type SealedOptions struct {
+	// Name is the cookie name, default "session" (@fastify/secure-session's).
+	Name string
+	// Sealer seals and opens the cookie. Required.
+	Sealer Sealer
+	// Cookie sets the cookie attributes. Path defaults to "/" (the Fastify
+	// plugin sets none, so the browser picks the request's directory).
+	// MaxAge, when set, is sent as Max-Age; zero gives a browser-session
+	// cookie, as the plugin does.
+	Cookie CookieOptions
+	// Expiry is how long sealed data stays valid after its last write
+	// (the plugin's expiry, "__ts" + expiry). Default 86401 seconds, the
+	// plugin's default. Reads do not extend it; writes and Touch do.
+	Expiry time.Duration
+	// TrustProxy makes X-Forwarded-Proto decide SecureAuto.
+	TrustProxy bool
+	// ErrorHandler answers a request whose session could not be sealed
+	// (ErrCookieTooLarge). Default DefaultErrorHandler.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// Logger receives warnings and errors. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultSealedName is the default cookie name of sealed sessions.
+const DefaultSealedName = "session"
+
+// DefaultExpiry is @fastify/secure-session's default expiry.
+const DefaultExpiry = 86401 * time.Second
+
+// MaxCookieSize is the largest Set-Cookie header (name, value and
+// attributes) this package emits: larger cookies are dropped by browsers.
+const MaxCookieSize = 4096
+
+// SealedManager runs sessions sealed in the cookie itself, as
+// @fastify/secure-session does: no store, nothing to share between
+// instances but the key. The session API is the one of Manager. It is safe
+// for concurrent use.
+type SealedManager struct {
+	opts       Options // the shared options: Name, Cookie, TrustProxy, ErrorHandler, Logger
+	sealer     Sealer
+	expiry     time.Duration
+	maxPayload int
+}
+
+// NewSealed returns a SealedManager for o. It returns an error wrapping
+// ErrInvalidOption when o can never work.
+func NewSealed(o SealedOptions) (*SealedManager, error) {
+	if o.Sealer == nil {
+		return nil, fmt.Errorf("session.NewSealed: %w: a Sealer is required", ErrInvalidOption)
+	}
+	if o.Name == "" {
+		o.Name = DefaultSealedName
+	}
+	if o.Expiry == 0 {
+		o.Expiry = DefaultExpiry
+	}
+	if o.Expiry < time.Second {
+		return nil, fmt.Errorf("session.NewSealed: %w: Expiry %v under a second", ErrInvalidOption, o.Expiry)
+	}
+	if o.Cookie.MaxAge%time.Second != 0 {
+		return nil, fmt.Errorf("session.NewSealed: %w: Cookie.MaxAge %v is not whole seconds", ErrInvalidOption, o.Cookie.MaxAge)
+	}
+	// The server-side validation applies to the shared fields; a
+	// placeholder secret and store satisfy the rest.
+	shared, err := Options{
+		Name: o.Name, Secrets: []string{"unused-unused-unused-unused-unused"}, Store: noStore{},
+		Cookie: o.Cookie, TrustProxy: o.TrustProxy, ErrorHandler: o.ErrorHandler, Logger: o.Logger,
+	}.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("session.NewSealed: %w", err)
+	}
+	m := &SealedManager{opts: shared, sealer: o.Sealer, expiry: o.Expiry}
+	m.maxPayload = m.payloadBudget()
+	if m.maxPayload <= 0 {
+		return nil, fmt.Errorf("session.NewSealed: %w: cookie name and attributes leave no room for data", ErrInvalidOption)
+	}
+	return m, nil
+}
+
+// MaxPayload returns the largest session, in bytes of JSON (the data with
+// its "__ts" field), that fits in a cookie with these options. Set returns
+// ErrCookieTooLarge beyond it. With the default name and attributes it is
+// about 2,650 bytes: sealing adds 16 bytes and a 24-byte nonce, base64
+// adds a third, and percent-encoding a little more.
+func (m *SealedManager) MaxPayload() int { return m.maxPayload }
+
+// payloadBudget finds the largest payload whose cookie stays under
+// MaxCookieSize, counting the worst attributes this manager can emit and a
+// 12.5% margin for percent-encoding "+", "/" and "=" (1/32 of base64
+// characters on average, so 6.25% expected).
+func (m *SealedManager) payloadBudget() int {
+	c := m.opts.Cookie
+	probe := setCookie{name: m.opts.Name, domain: c.Domain, path: c.Path, httpOnly: !c.ScriptAccess,
+		secure: c.Secure != SecureNever, partitioned: c.Partitioned, priority: c.Priority, sameSite: c.SameSite,
+		maxAge: int64(c.MaxAge / time.Second), withMaxAge: c.MaxAge > 0}
+	overhead := len(probe.String())
+	wire := func(n int) int {
+		b64 := 4 * ((n + 16 + 2) / 3)
+		return int(math.Ceil(float64(b64)*1.125)) + 3 + 36
+	}
+	n := MaxCookieSize
+	for n > 0 && overhead+wire(n) > MaxCookieSize {
+		n--
+	}
+	return n
+}
+
+// Handler returns middleware that opens the request's sealed cookie into a
+// session (an empty one when it is missing, forged, expired or garbage),
+// hands it to next through From, and seals it into the response's cookie
+// just before the headers go out when it changed. A session too large for
+// a cookie is answered by the error handler, never silently dropped.
+func (m *SealedManager) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s := From(r); s != nil && s.sm == m {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s := m.open(r)
+		sw := &responseWriter{ResponseWriter: w, s: s, r: r}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), contextKey{}, s)))
+		sw.finish()
+	})
+}
+
+// open returns the session sealed in r's cookie, or a new empty one.
+func (m *SealedManager) open(r *http.Request) *Session {
+	now := time.Now()
+	s := &Session{sm: m, req: r, ts: jsSeconds(now), vals: map[string]json.RawMessage{}}
+	s.cookie = m.cookieFor(r)
+	raw, ok := cookieValue(r.Header, m.opts.Name)
+	if !ok {
+		return s
+	}
+	s.raw = raw
+	if err := s.unseal(raw, now); err != nil {
+		m.opts.Logger.Debug("session: sealed cookie ignored", "err", err)
+	}
+	return s
+}
+
+// unseal loads the data sealed in raw into s. On any error s is left
+// empty: a bad cookie is no cookie.
+func (s *Session) unseal(raw string, now time.Time) error {
+	m := s.sm
+	plain, stale, err := m.sealer.Open(raw)
+	if err != nil {
+		return err
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(plain, &top); err != nil || top == nil {
+		return fmt.Errorf("%w: sealed data is not a JSON object", ErrInvalidCookie)
+	}
+	ts := s.ts
+	if b, ok := top["__ts"]; ok {
+		delete(top, "__ts")
+		var f float64
+		if json.Unmarshal(b, &f) == nil {
+			ts = int64(math.Round(f))
+		}
+	}
+	if time.UnixMilli(ts*1000+m.expiry.Milliseconds()).Compare(now) <= 0 {
+		return fmt.Errorf("%w: sealed data expired", ErrInvalidCookie)
+	}
+	keys := make([]string, 0, len(top))
+	for k := range top {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	s.ts, s.vals, s.keys = ts, top, keys
+	s.changed = stale // opened with an old key: seal again with the first
+	s.loadedSealed = true
+	return nil
+}
+
+// cookieFor returns the cookie attributes for a sealed session on r.
+func (m *SealedManager) cookieFor(r *http.Request) cookieData {
+	o := m.opts.Cookie
+	c := cookieData{path: o.Path, domain: o.Domain, httpOnly: !o.ScriptAccess, sameSite: o.SameSite,
+		partitioned: o.Partitioned, priority: o.Priority}
+	if o.MaxAge > 0 {
+		c.hasMaxAge, c.maxAge = true, o.MaxAge
+	}
+	switch o.Secure {
+	case SecureAuto:
+		c.secure = m.opts.isSecure(r)
+	case SecureAlways:
+		c.secure = true
+	}
+	return c
+}
+
+// payload returns the JSON the session seals: {"__ts":N,<keys>}.
+func (s *Session) payload() []byte {
+	b := make([]byte, 0, s.payloadLen())
+	b = append(b, `{"__ts":`...)
+	b = strconv.AppendInt(b, s.ts, 10)
+	for _, k := range s.keys {
+		b = append(b, ',')
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = append(b, s.vals[k]...)
+	}
+	return append(b, '}')
+}
+
+// payloadLen is the length of payload, give or take key escaping.
+func (s *Session) payloadLen() int {
+	n := len(`{"__ts":}`) + 10
+	for k, v := range s.vals {
+		n += len(k) + len(v) + 4
+	}
+	return n
+}
+
+// commitSealed seals the session into the response's cookie when it
+// changed, or expires the cookie after Destroy.
+func (s *Session) commitSealed(h http.Header) error {
+	m := s.sm
+	if s.destroyed {
+		c := s.sealedCookie("")
+		c.withMaxAge, c.maxAge, c.expires = true, 0, time.Unix(0, 0)
+		addSetCookie(h, c.String())
+		return nil
+	}
+	if !s.changed && !s.cookieDirty {
+		return nil
+	}
+	plain := s.payload()
+	var line string
+	for range 3 { // a fresh nonce changes the percent-encoded length a little
+		value, err := m.sealer.Seal(plain)
+		if err != nil {
+			return fmt.Errorf("seal session: %w", err)
+		}
+		c := s.sealedCookie(encodeURIComponent(value))
+		if line = c.String(); len(line) <= MaxCookieSize {
+			addSetCookie(h, line)
+			s.changed, s.cookieDirty = false, false
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %d bytes of session data make a %d-byte cookie", ErrCookieTooLarge, len(plain), len(line))
+}
+
+func (s *Session) sealedCookie(value string) setCookie {
+	c := setCookie{name: s.sm.opts.Name, value: value, domain: s.cookie.domain, path: s.cookie.path,
+		httpOnly: s.cookie.httpOnly, secure: s.cookie.secure, partitioned: s.cookie.partitioned,
+		priority: s.cookie.priority, sameSite: s.cookie.sameSite}
+	if s.cookie.hasMaxAge {
+		c.withMaxAge, c.maxAge = true, int64((s.cookie.maxAge+time.Second-1)/time.Second)
+	}
+	return c
+}
+
+// jsSeconds is JavaScript's Math.round(Date.now()/1000).
+func jsSeconds(t time.Time) int64 {
+	return int64(math.Round(float64(t.UnixMilli()) / 1000))
+}
+
+// noStore satisfies Options validation for the sealed manager; it is never
+// called.
+type noStore struct{}
+
+func (noStore) Get(context.Context, string) ([]byte, error)          { return nil, ErrNotFound }
+func (noStore) Set(context.Context, string, []byte, time.Time) error { return nil }
+func (noStore) Destroy(context.Context, string) error                { return nil }
