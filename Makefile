@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 2m
 STATICCHECK = v0.8.2
 # Fuzz targets: package:Target.
-FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzMiddleware
+FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzMiddleware ./sealed:FuzzOpen
 
 .PHONY: run test deps check unit fuzz fuzz-smoke clean
 
@@ -17,10 +17,10 @@ test: deps check unit
 	$(MAKE) --no-print-directory fuzz-smoke
 
 ## deps: install the pinned npm packages the compatibility tests run
-deps: testdata/node/node_modules/.installed
+deps: testdata/node/node_modules/.installed testdata/fastify/node_modules/.installed
 
-testdata/node/node_modules/.installed: testdata/node/package-lock.json
-	npm ci --prefix testdata/node --no-audit --no-fund --loglevel=error
+testdata/%/node_modules/.installed: testdata/%/package-lock.json
+	npm ci --prefix testdata/$* --no-audit --no-fund --loglevel=error
 	touch $@
 
 check:
@@ -45,4 +45,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf testdata/node/node_modules
+	rm -rf testdata/node/node_modules testdata/fastify/node_modules

@@ -38,7 +38,7 @@ func newApp(log *slog.Logger) (*app, error) {
 }
 
 // routes returns the app's handler with sessions from m.
-func (a *app) routes(m *session.Manager) http.Handler {
+func (a *app) routes(m middleware) http.Handler {
 	public, _ := fs.Sub(assets, "public") // "public" is embedded above
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", m.Handler(http.HandlerFunc(a.index)))

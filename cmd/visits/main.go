@@ -5,11 +5,18 @@
 //
 // Usage:
 //
-//	visits [-addr :3000] [-store memory] [-trust-proxy]
+//	visits [-addr :3000] [-store memory|cookie] [-trust-proxy] [-max-age 0] [-max-sessions 0]
 //
 // SESSION_SECRET holds the cookie-signing secrets, comma-separated, the
 // first signing. Without it a development secret is generated once and
 // kept in the data directory, so restarts do not sign users out.
+//
+// With -store cookie the session is sealed in the cookie itself, as
+// @fastify/secure-session does: SESSION_KEY holds base64 keys,
+// comma-separated, the first sealing (make one with `go run
+// ./cmd/sessionkey`); or SESSION_SECRET (32+ bytes) and SESSION_SALT (16
+// bytes, optional) derive one. Without them a development key is kept in
+// the data directory.
 package main
 
 import (
@@ -24,8 +31,6 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
-
-	"github.com/sessionkit/session"
 )
 
 func main() {
@@ -50,7 +55,7 @@ func parseFlags(args []string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("visits", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", ":3000", "listen address")
-	fs.StringVar(&c.store, "store", "memory", "session store: memory")
+	fs.StringVar(&c.store, "store", "memory", "session store: memory, or cookie (sealed cookies, no store)")
 	fs.StringVar(&c.dataDir, "data", defaultDataDir(), "directory for the development secret and durable stores")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "trust X-Forwarded-Proto from a reverse proxy")
 	fs.DurationVar(&c.maxAge, "max-age", 0, "session cookie lifetime (0: until the browser closes)")
@@ -74,25 +79,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, log *sl
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	secrets, err := loadSecrets(getenv, cfg.dataDir, log)
+	m, closeStore, err := newSessions(cfg, getenv, log)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	m, err := session.New(session.Options{
-		Secrets:    secrets,
-		Store:      store,
-		TrustProxy: cfg.trustProxy,
-		Cookie:     session.CookieOptions{MaxAge: cfg.maxAge},
-		Logger:     log,
-	})
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	a, err := newApp(log)
 	if err != nil {
 		return err

@@ -21,7 +21,7 @@ func openStore(cfg config) (closableStore, error) {
 	case "memory":
 		return memstore.New(memstore.Options{MaxSessions: cfg.maxSess}), nil
 	default:
-		return nil, fmt.Errorf("unknown -store %q (want memory)", cfg.store)
+		return nil, fmt.Errorf("unknown -store %q (want memory or cookie)", cfg.store)
 	}
 }
 
