@@ -5,7 +5,7 @@ STATICCHECK = v0.8.2
 # Fuzz targets: package:Target.
 FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzMiddleware ./sealed:FuzzOpen
 
-.PHONY: run test deps check unit fuzz fuzz-smoke clean
+.PHONY: run test deps check unit fuzz fuzz-smoke bench bench-smoke clean
 
 ## run: serve the visit tracker on :3000
 run:
@@ -13,7 +13,7 @@ run:
 
 ## test: everything: format and vet checks, every test under -race with the
 ## Node compatibility tests, and a short fuzzing smoke run
-test: deps check unit
+test: deps check unit bench-smoke
 	$(MAKE) --no-print-directory fuzz-smoke
 
 ## deps: install the pinned npm packages the compatibility tests run
@@ -31,6 +31,14 @@ check:
 
 unit:
 	CI=$${CI:-} $(GO) test -race -count=1 ./...
+
+## bench: run the benchmarks beside the peers and regenerate BENCHMARKS.md
+bench:
+	bench/report.sh
+
+# bench-smoke: every benchmark a few times, to keep them compiling and working
+bench-smoke:
+	cd bench && $(GO) vet ./... && $(GO) test -run='^$$' -bench=. -benchtime=20x .
 
 ## fuzz-smoke: each fuzz target for a few seconds (part of `make test`)
 fuzz-smoke:
