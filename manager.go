@@ -16,6 +16,7 @@ import (
 type Manager struct {
 	opts    Options
 	toucher Toucher // nil when the store cannot touch
+	patcher Patcher // nil when the store cannot patch
 }
 
 // New returns a Manager for opts. It returns an error wrapping
@@ -28,6 +29,7 @@ func New(opts Options) (*Manager, error) {
 	}
 	m := &Manager{opts: o}
 	m.toucher, _ = o.Store.(Toucher)
+	m.patcher, _ = o.Store.(Patcher)
 	return m, nil
 }
 

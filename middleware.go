@@ -85,7 +85,7 @@ func (s *Session) commit(h http.Header) error {
 
 	switch {
 	case s.shouldSave():
-		if err := s.saveLocked(s.req.Context()); err != nil {
+		if err := s.saveLocked(s.req.Context(), nil); err != nil {
 			return err
 		}
 	case m.toucher != nil && s.cookieID == s.id:
@@ -148,7 +148,7 @@ func (s *Session) late() {
 		m.opts.Logger.Error("session: change not saved", "id", redact(s.id), "err", ErrHeadersWritten)
 		return
 	}
-	if err := s.saveLocked(s.req.Context()); err != nil {
+	if err := s.saveLocked(s.req.Context(), nil); err != nil {
 		m.opts.Logger.Error("session: save after response started", "err", err)
 	}
 }

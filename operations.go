@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -28,15 +30,52 @@ func (s *Session) Save(ctx context.Context) error {
 		}
 		return nil
 	}
-	return s.saveLocked(ctx)
+	return s.saveLocked(ctx, nil)
 }
 
-func (s *Session) saveLocked(ctx context.Context) error {
+// saveLocked writes s to the store, with the increments in add. A loaded
+// session goes through Patcher when the store has it, so that concurrent
+// requests' changes to other keys survive; anything else is a whole Set.
+// On error s is unchanged.
+func (s *Session) saveLocked(ctx context.Context, add map[string]int64) error {
 	m := s.m
 	ctx, cancel := m.storeCtx(ctx)
 	defer cancel()
-	now := time.Now()
-	if err := m.opts.Store.Set(ctx, s.id, s.encode(), m.storeExpiry(s, now)); err != nil {
+	exp := m.storeExpiry(s, time.Now())
+	if s.canPatch() {
+		merged, err := m.patcher.Patch(ctx, s.id, s.patchLocked(add), exp)
+		if err != nil {
+			return m.storeErr("patch", s.id, err)
+		}
+		for k := range add {
+			s.remember(k, s.vals[k], s.vals[k] != nil)
+		}
+		if err := s.adopt(merged); err != nil {
+			return err
+		}
+		s.markSaved()
+		return nil
+	}
+	if len(add) > 0 {
+		for k := range add {
+			s.remember(k, s.vals[k], s.vals[k] != nil)
+		}
+		restore := maps.Clone(s.vals)
+		keys := slices.Clone(s.keys)
+		for k, d := range add {
+			if _, err := s.addLocally(k, d); err != nil {
+				s.vals, s.keys = restore, keys
+				return err
+			}
+		}
+		if err := m.opts.Store.Set(ctx, s.id, s.encode(), exp); err != nil {
+			s.vals, s.keys = restore, keys
+			return m.storeErr("set", s.id, err)
+		}
+		s.markSaved()
+		return nil
+	}
+	if err := m.opts.Store.Set(ctx, s.id, s.encode(), exp); err != nil {
 		return m.storeErr("set", s.id, err)
 	}
 	s.markSaved()

@@ -136,8 +136,8 @@ func (s *Session) Set(key string, v any) error {
 	if s == nil {
 		return ErrNoSession
 	}
-	if key == "cookie" || strings.HasPrefix(key, "__") {
-		return fmt.Errorf("%w: %q", ErrReservedKey, key)
+	if err := checkKey(key); err != nil {
+		return err
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -167,6 +167,14 @@ func (s *Session) Set(key string, v any) error {
 func (s *Session) sealedWrite() {
 	s.changed = true
 	s.ts = jsSeconds(time.Now())
+}
+
+// checkKey rejects the keys a record uses for itself.
+func checkKey(key string) error {
+	if key == "cookie" || strings.HasPrefix(key, "__") {
+		return fmt.Errorf("%w: %q", ErrReservedKey, key)
+	}
+	return nil
 }
 
 func (s *Session) setLocked(key string, raw json.RawMessage) {

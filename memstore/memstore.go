@@ -41,8 +41,9 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Store is an in-memory session.Store and session.Toucher. It is safe for
-// concurrent use. Call Close to stop its sweeper.
+// Store is an in-memory session.Store, session.Toucher and
+// session.Patcher. It is safe for concurrent use. Call Close to stop its
+// sweeper. Every call returns ctx.Err() when ctx is already done.
 type Store struct {
 	mu      sync.RWMutex
 	items   map[string]*item
@@ -91,7 +92,10 @@ func New(o Options) *Store {
 
 // Get returns the record under id, or session.ErrNotFound when there is
 // none or it has expired.
-func (s *Store) Get(_ context.Context, id string) ([]byte, error) {
+func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	s.mu.RLock()
 	it, ok := s.items[id]
 	var data []byte
@@ -109,18 +113,48 @@ func (s *Store) Get(_ context.Context, id string) ([]byte, error) {
 
 // Set stores record under id until expires. A record that has already
 // expired is deleted instead. The Store keeps the slice.
-func (s *Store) Set(_ context.Context, id string, record []byte, expires time.Time) error {
+func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.setLocked(now, id, record, expires)
+	return nil
+}
+
+// Patch applies p to the live record under id (none is an empty record)
+// and stores the result until expires, under the store's lock, so
+// concurrent patches of one session all take effect.
+func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var cur []byte
+	if it, ok := s.items[id]; ok && now.Before(it.expires) {
+		cur = it.data
+	}
+	merged, err := p.Apply(cur)
+	if err != nil {
+		return nil, err
+	}
+	s.setLocked(now, id, merged, expires)
+	return merged, nil
+}
+
+func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.Time) {
 	if !now.Before(expires) {
 		s.removeLocked(id)
-		return nil
+		return
 	}
 	if it, ok := s.items[id]; ok {
 		it.data, it.expires = record, expires
 		heap.Fix(&s.byExp, it.index)
-		return nil
+		return
 	}
 	if s.max > 0 && len(s.items) >= s.max {
 		s.sweepLocked(now, len(s.items))
@@ -136,7 +170,6 @@ func (s *Store) Set(_ context.Context, id string, record []byte, expires time.Ti
 	it := &item{id: id, data: record, expires: expires}
 	s.items[id] = it
 	heap.Push(&s.byExp, it)
-	return nil
 }
 
 // Touch moves the expiry of the record under id. A missing record is not
@@ -144,7 +177,10 @@ func (s *Store) Set(_ context.Context, id string, record []byte, expires time.Ti
 // that has expired but not been swept yet counts as missing (Get already
 // reports it gone), and a Touch to an expiry already past deletes it, as
 // Set does.
-func (s *Store) Touch(_ context.Context, id string, expires time.Time) error {
+func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -162,7 +198,10 @@ func (s *Store) Touch(_ context.Context, id string, expires time.Time) error {
 }
 
 // Destroy deletes the record under id.
-func (s *Store) Destroy(_ context.Context, id string) error {
+func (s *Store) Destroy(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.removeLocked(id)

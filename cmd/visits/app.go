@@ -52,9 +52,9 @@ func (a *app) routes(m middleware) http.Handler {
 // index counts the visit and renders the count.
 func (a *app) index(w http.ResponseWriter, r *http.Request) {
 	s := session.From(r)
-	visits, _ := session.Get[int](s, "visits")
-	visits++
-	if err := s.Set("visits", visits); err != nil {
+	// Increment is atomic on stores that patch: parallel visits all count.
+	visits, err := s.Increment(r.Context(), "visits", 1)
+	if err != nil {
 		a.fail(w, "count visit", err)
 		return
 	}

@@ -1,0 +1,189 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Patcher is a Store that applies the change one request made to a
+// session atomically on top of the latest stored record (under a lock, in
+// a transaction, with WATCH/MULTI...). With it, two requests of one
+// session that change different keys both keep their change, and
+// increments add up, where a whole-record Set would keep only the last
+// writer's record (expressjs/session#606, gorilla/sessions#10). The
+// Manager uses it for every save of a loaded session; new and regenerated
+// sessions, which no other request can know, are written with Set.
+type Patcher interface {
+	// Patch applies p to the record under id (none is an empty record)
+	// with p.Apply, stores the result until expires, and returns it.
+	Patch(ctx context.Context, id string, p *Patch, expires time.Time) ([]byte, error)
+}
+
+// Patch is the change one request made to a session: the keys it set and
+// deleted, the increments it asked for, and its cookie attributes. Stores
+// treat it as opaque and call Apply.
+type Patch struct {
+	cookie  cookieData
+	created int64
+	set     map[string]json.RawMessage
+	del     []string
+	add     map[string]int64
+}
+
+// ErrNotInteger is returned by Session.Increment when the stored value is
+// not an integer.
+var ErrNotInteger = fmt.Errorf("session: value is not an integer")
+
+// Apply returns the stored record with the patch applied: the patch's cookie, its
+// keys set or deleted, its increments added to the stored values (a
+// missing value counts as 0). A nil or empty record is an empty session.
+// It returns an error wrapping ErrCorruptRecord for a record that is not
+// an express-session object, or ErrNotInteger for an increment of a
+// non-integer value.
+func (p *Patch) Apply(stored []byte) ([]byte, error) {
+	rec := &record{vals: map[string]json.RawMessage{}}
+	if len(bytes.TrimSpace(stored)) > 0 {
+		var err error
+		if rec, err = decodeRecord(stored); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.applyTo(rec); err != nil {
+		return nil, err
+	}
+	return appendRecord(make([]byte, 0, len(stored)+64), &rec.cookie, rec.keys, rec.vals, rec.created), nil
+}
+
+func (p *Patch) applyTo(rec *record) error {
+	rec.cookie = p.cookie
+	if rec.created == 0 {
+		rec.created = p.created
+	}
+	for _, k := range p.del {
+		if _, ok := rec.vals[k]; ok {
+			delete(rec.vals, k)
+			if i, ok := slices.BinarySearch(rec.keys, k); ok {
+				rec.keys = slices.Delete(rec.keys, i, i+1)
+			}
+		}
+	}
+	put := func(k string, v json.RawMessage) {
+		if _, ok := rec.vals[k]; !ok {
+			i, _ := slices.BinarySearch(rec.keys, k)
+			rec.keys = slices.Insert(rec.keys, i, k)
+		}
+		rec.vals[k] = v
+	}
+	for k, v := range p.set {
+		put(k, v)
+	}
+	for k, d := range p.add {
+		cur, err := intValue(rec.vals[k])
+		if err != nil {
+			return fmt.Errorf("%w: %q holds %s", ErrNotInteger, k, rec.vals[k])
+		}
+		put(k, strconv.AppendInt(nil, cur+d, 10))
+	}
+	return nil
+}
+
+// NewPatch returns a patch that sets and deletes keys and adds to integer
+// values, with the default cookie attributes. The Manager builds patches
+// itself; NewPatch is for testing stores (see package storetest).
+func NewPatch(set map[string]json.RawMessage, del []string, add map[string]int64) *Patch {
+	return &Patch{cookie: cookieData{httpOnly: true, path: "/", sameSite: SameSiteLax}, set: set, del: del, add: add}
+}
+
+// patchLocked builds the patch of s's changes since its last load or save,
+// plus add.
+func (s *Session) patchLocked(add map[string]int64) *Patch {
+	p := &Patch{cookie: s.cookie, created: s.created, add: add}
+	for k := range s.prev {
+		if v, ok := s.vals[k]; ok {
+			if p.set == nil {
+				p.set = make(map[string]json.RawMessage)
+			}
+			p.set[k] = v
+		} else {
+			p.del = append(p.del, k)
+		}
+	}
+	return p
+}
+
+// Increment adds delta to the integer under key (a missing key counts as
+// 0), saves the session at once, and returns the new value. With a store
+// that implements Patcher the addition is applied to the latest stored
+// value, atomically: a hundred concurrent requests that each add 1 add
+// 100. Other stores, and sealed sessions, add to this request's value, so
+// concurrent requests may overwrite each other. It returns an error
+// wrapping ErrNotInteger when the value is not an integer, ErrStore when
+// the store fails, ErrDestroyed after Destroy.
+func (s *Session) Increment(ctx context.Context, key string, delta int64) (int64, error) {
+	if s == nil {
+		return 0, ErrNoSession
+	}
+	if err := checkKey(key); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.destroyed {
+		return 0, ErrDestroyed
+	}
+	if s.sm != nil {
+		n, err := s.addLocally(key, delta)
+		if err == nil {
+			s.sealedWrite()
+		}
+		return n, err
+	}
+	if err := s.saveLocked(ctx, map[string]int64{key: delta}); err != nil {
+		return 0, err
+	}
+	n, _ := intValue(s.vals[key])
+	return n, nil
+}
+
+// addLocally adds delta to the value under key in this request's data.
+func (s *Session) addLocally(key string, delta int64) (int64, error) {
+	cur, err := intValue(s.vals[key])
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q holds %s", ErrNotInteger, key, s.vals[key])
+	}
+	s.setLocked(key, strconv.AppendInt(nil, cur+delta, 10))
+	return cur + delta, nil
+}
+
+// intValue decodes an integer; absent or null is 0.
+func intValue(raw json.RawMessage) (int64, error) {
+	var n int64
+	if raw == nil || bytes.Equal(raw, []byte("null")) {
+		return 0, nil
+	}
+	err := json.Unmarshal(raw, &n)
+	return n, err
+}
+
+// canPatch reports whether the store holds the record s derives from, so
+// that a patch of s's changes brings it up to date. A new or regenerated
+// session is written whole.
+func (s *Session) canPatch() bool {
+	return s.m != nil && s.m.patcher != nil &&
+		(s.cookieID == s.id || (s.saved && s.savedID == s.id))
+}
+
+// adopt replaces s's data with a merged record the store returned.
+func (s *Session) adopt(merged []byte) error {
+	rec, err := decodeRecord(merged)
+	if err != nil {
+		return err
+	}
+	s.keys, s.vals = rec.keys, rec.vals
+	return nil
+}
