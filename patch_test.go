@@ -1,0 +1,43 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+)
+
+func TestPatchApply(t *testing.T) {
+	base := `{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/"},"a":1,"b":"x","n":7}`
+	tests := []struct {
+		name   string
+		stored string
+		p      *Patch
+		want   string
+		err    error
+	}{
+		{"set delete add", base,
+			NewPatch(map[string]json.RawMessage{"c": json.RawMessage(`[1]`), "a": json.RawMessage(`2`)}, []string{"b", "missing"}, map[string]int64{"n": 3, "new": -1}),
+			`{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/","sameSite":"lax"},"a":2,"c":[1],"n":10,"new":-1}`, nil},
+		{"no record", "", NewPatch(nil, nil, map[string]int64{"visits": 1}),
+			`{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/","sameSite":"lax"},"visits":1}`, nil},
+		{"null counts as zero", `{"visits":null}`, NewPatch(nil, nil, map[string]int64{"visits": 2}),
+			`{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/","sameSite":"lax"},"visits":2}`, nil},
+		{"not an integer", base, NewPatch(nil, nil, map[string]int64{"b": 1}), "", ErrNotInteger},
+		{"fraction", `{"v":1.5}`, NewPatch(nil, nil, map[string]int64{"v": 1}), "", ErrNotInteger},
+		{"corrupt record", `[1,2]`, NewPatch(nil, nil, nil), "", ErrCorruptRecord},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.p.Apply([]byte(tt.stored))
+			if tt.err != nil {
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("Apply error %v, want %v", err, tt.err)
+				}
+				return
+			}
+			if err != nil || string(got) != tt.want {
+				t.Fatalf("Apply = %s, %v\nwant %s", got, err, tt.want)
+			}
+		})
+	}
+}
