@@ -60,6 +60,21 @@
 //     every Set-Cookie.
 //   - Stored user keys are written in sorted order.
 //
+// # Concurrent requests of one session
+//
+// Browsers send requests in parallel, and each request works on its own
+// copy of the session. With a store that implements Patcher (all the
+// stores of this module do) a save writes only the keys the request set or
+// deleted, atomically, on top of the latest stored record: two requests
+// that change different keys both keep their change, where express-session
+// and the Go libraries keep only the last writer's whole record. Two
+// requests that Set the same key still race, and the last save wins for
+// that key; for counters use Session.Increment, whose additions are applied
+// to the latest stored value, so a hundred parallel visits add exactly a
+// hundred. Clear and Regenerate(ctx, false) delete the keys the request
+// saw; a key another request adds meanwhile survives. New and regenerated
+// sessions are written whole, since no other request knows their ID.
+//
 // Security notes follow OWASP's Session Management Cheat Sheet:
 // https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html
 package session
