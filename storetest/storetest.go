@@ -335,13 +335,13 @@ func middleware(t *testing.T, s session.Store) {
 		sess := session.From(r)
 		if k := r.URL.Query().Get("set"); k != "" {
 			if err := sess.Set(k, true); err != nil {
-				http.Error(w, err.Error(), 500)
+				http.Error(w, err.Error(), http.StatusInternalServerError)
 			}
 			return
 		}
 		n, err := sess.Increment(r.Context(), "visits", 1)
 		if err != nil {
-			http.Error(w, err.Error(), 503)
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprint(w, n)
