@@ -17,7 +17,8 @@ test: deps check unit bench-smoke
 	$(MAKE) --no-print-directory fuzz-smoke
 
 ## deps: install the pinned npm packages the compatibility tests run
-deps: testdata/node/node_modules/.installed testdata/fastify/node_modules/.installed
+NODE_APPS = node fastify connect-redis connect-pg
+deps: $(NODE_APPS:%=testdata/%/node_modules/.installed)
 
 testdata/%/node_modules/.installed: testdata/%/package-lock.json
 	npm ci --prefix testdata/$* --no-audit --no-fund --loglevel=error
@@ -53,4 +54,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf testdata/node/node_modules testdata/fastify/node_modules
+	rm -rf $(NODE_APPS:%=testdata/%/node_modules)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -22,7 +23,7 @@ const fastifyTestKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 func cookieApp(t *testing.T, env map[string]string) *httptest.Server {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
-	m, closeStore, err := newSessions(config{store: "cookie", dataDir: t.TempDir()}, func(k string) string { return env[k] }, log)
+	m, closeStore, err := newSessions(context.Background(), config{store: "cookie", dataDir: t.TempDir()}, func(k string) string { return env[k] }, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestSealedKeys(t *testing.T) {
 	if err := sealedKeys(&o, env(map[string]string{"SESSION_SECRET": "s", "SESSION_SALT": "mq9hDxBVDbspDR6n"}), t.TempDir(), log); err != nil || o.Secret != "s" || string(o.Salt) != "mq9hDxBVDbspDR6n" {
 		t.Fatalf("secret and salt: %v %+v", err, o)
 	}
-	if _, _, err := newSessions(config{store: "cookie", dataDir: t.TempDir()}, env(map[string]string{"SESSION_SECRET": "too short"}), log); !errors.Is(err, sealed.ErrSecretTooShort) {
+	if _, _, err := newSessions(context.Background(), config{store: "cookie", dataDir: t.TempDir()}, env(map[string]string{"SESSION_SECRET": "too short"}), log); !errors.Is(err, sealed.ErrSecretTooShort) {
 		t.Fatalf("short SESSION_SECRET: %v, want ErrSecretTooShort", err)
 	}
 

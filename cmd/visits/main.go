@@ -55,7 +55,7 @@ func parseFlags(args []string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("visits", flag.ContinueOnError)
 	fs.StringVar(&c.addr, "addr", ":3000", "listen address")
-	fs.StringVar(&c.store, "store", "memory", "session store: memory, or cookie (sealed cookies, no store)")
+	fs.StringVar(&c.store, "store", "sqlite", storeHelp)
 	fs.StringVar(&c.dataDir, "data", defaultDataDir(), "directory for the development secret and durable stores")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "trust X-Forwarded-Proto from a reverse proxy")
 	fs.DurationVar(&c.maxAge, "max-age", 0, "session cookie lifetime (0: until the browser closes)")
@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, log *sl
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	m, closeStore, err := newSessions(cfg, getenv, log)
+	m, closeStore, err := newSessions(ctx, cfg, getenv, log)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sessionkit/session"
 )
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -31,7 +33,7 @@ func TestParseFlags(t *testing.T) {
 		{
 			name: "defaults",
 			args: nil,
-			want: config{addr: ":3000", store: "memory", dataDir: defaultDataDir()},
+			want: config{addr: ":3000", store: "sqlite", dataDir: defaultDataDir()},
 		},
 		{
 			name: "all set",
@@ -65,18 +67,23 @@ func TestParseFlagsErrors(t *testing.T) {
 }
 
 func TestOpenStore(t *testing.T) {
-	s, err := openStore(config{store: "memory"})
-	if err != nil || s == nil {
-		t.Fatalf("openStore(memory) = %v, %v; want a store", s, err)
-	}
-	if err := s.Close(); err != nil {
-		t.Errorf("Close: %v", err)
+	for _, name := range []string{"memory", "sqlite", "sqlite:" + filepath.Join(t.TempDir(), "x", "s.db")} {
+		s, closeStore, err := openStore(context.Background(), config{store: name, dataDir: t.TempDir()})
+		if err != nil || s == nil {
+			t.Fatalf("openStore(%s) = %v, %v; want a store", name, s, err)
+		}
+		if _, ok := s.(session.Patcher); !ok {
+			t.Errorf("openStore(%s) hides the store's Patcher", name)
+		}
+		if err := closeStore(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
 	}
 
 	for _, name := range []string{"redis", "", "Memory"} {
-		s, err := openStore(config{store: name})
+		_, closeStore, err := openStore(context.Background(), config{store: name})
 		if err == nil {
-			s.Close()
+			closeStore()
 			t.Errorf("openStore(%q): got nil error, want one", name)
 			continue
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,7 +22,7 @@ type middleware interface {
 
 // newSessions returns the session middleware -store asks for and a
 // function that releases its store.
-func newSessions(cfg config, getenv func(string) string, log *slog.Logger) (middleware, func(), error) {
+func newSessions(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger) (middleware, func(), error) {
 	cookie := session.CookieOptions{MaxAge: cfg.maxAge}
 	if cfg.store == "cookie" {
 		o := sealed.Options{TrustProxy: cfg.trustProxy, Cookie: cookie, Logger: log}
@@ -38,7 +39,7 @@ func newSessions(cfg config, getenv func(string) string, log *slog.Logger) (midd
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := openStore(cfg)
+	store, closeStore, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -50,10 +51,14 @@ func newSessions(cfg config, getenv func(string) string, log *slog.Logger) (midd
 		Logger:     log,
 	})
 	if err != nil {
-		store.Close()
+		closeStore()
 		return nil, nil, err
 	}
-	return m, func() { store.Close() }, nil
+	return m, func() {
+		if err := closeStore(); err != nil {
+			log.Warn("visits: close store", "err", err)
+		}
+	}, nil
 }
 
 // sealedKeys fills the keys of o from SESSION_KEY, or SESSION_SECRET and

@@ -1,0 +1,147 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func pgTestCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func pgQueryInt(t *testing.T, url, sql string) (int, error) {
+	t.Helper()
+	c, err := pgx.Connect(pgTestCtx(t), url)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close(pgTestCtx(t))
+	var n int
+	err = c.QueryRow(pgTestCtx(t), sql).Scan(&n)
+	return n, err
+}
+
+// The throwaway server answers, stops and starts again on the same port
+// with the same data, and is gone, files and processes, after its test.
+func TestStartPostgres(t *testing.T) {
+	var (
+		pid int
+		dir string
+	)
+	t.Run("server", func(t *testing.T) {
+		srv := StartPostgres(t)
+		pid, dir = srv.PID(), srv.dir
+		if pid == 0 {
+			t.Fatal("no postmaster.pid after start")
+		}
+		if _, err := pgQueryInt(t, srv.URL(), "CREATE TABLE kept AS SELECT 42 AS n"); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			t.Fatal(err)
+		}
+		srv.Stop(t)
+		if _, err := pgQueryInt(t, srv.URL(), "SELECT 1"); err == nil {
+			t.Fatal("connected to a stopped server")
+		}
+		if srv.PID() != 0 {
+			t.Fatal("postmaster.pid left after stop")
+		}
+		srv.Start(t)
+		if n, err := pgQueryInt(t, srv.URL(), "SELECT n FROM kept"); err != nil || n != 42 {
+			t.Fatalf("after restart: %d, %v; want the data kept", n, err)
+		}
+		pid = srv.PID()
+	})
+	if pgProcessAlive(pid) {
+		t.Errorf("postmaster %d still running after the test", pid)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("server directory %s left behind: %v", dir, err)
+	}
+}
+
+// A test process that dies without its cleanups (killed, or a -timeout
+// panic) leaves no server behind: the watchdog stops it.
+func TestPostgresWatchdog(t *testing.T) {
+	if os.Getenv("TESTENV_PG_WATCHDOG_CHILD") == "1" {
+		srv := StartPostgres(t)
+		fmt.Printf("server %d %s\n", srv.PID(), srv.dir)
+		os.Exit(3) // no cleanup runs
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPostgresWatchdog$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "TESTENV_PG_WATCHDOG_CHILD=1")
+	out, err := cmd.Output()
+	var pid int
+	var dir string
+	if _, serr := fmt.Sscanf(string(out[bytes.Index(out, []byte("server ")):]), "server %d %s", &pid, &dir); serr != nil || pid == 0 {
+		t.Fatalf("child: %v, %v: %s", err, serr, out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for pgProcessAlive(pid) || pgExists(dir) {
+		if time.Now().After(deadline) {
+			t.Fatalf("postmaster %d (alive %v) or %s (exists %v) still there 20s after its test process died",
+				pid, pgProcessAlive(pid), dir, pgExists(dir))
+		}
+		time.Sleep(50 * time.Millisecond) // polling for the watchdog's effect
+	}
+}
+
+func pgExists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, os.ErrNotExist)
+}
+
+// pgProcessAlive reports whether pid is a live process: neither gone nor a
+// zombie waiting for init to reap it.
+func pgProcessAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return false
+		}
+		return !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) // no /proc
+	}
+	i := bytes.LastIndexByte(b, ')')
+	state := b[i+2]
+	return state != 'Z' && state != 'X'
+}
+
+// With SESSION_TEST_POSTGRES_URL, every call gets a database of its own,
+// dropped after its test.
+func TestPostgresFromEnv(t *testing.T) {
+	srv := StartPostgres(t)
+	t.Setenv(PostgresURLEnv, srv.URL())
+	var first string
+	t.Run("databases", func(t *testing.T) {
+		first = Postgres(t)
+		second := Postgres(t)
+		if first == second {
+			t.Fatalf("two calls returned the same database %s", first)
+		}
+		for _, u := range []string{first, second} {
+			if n, err := pgQueryInt(t, u, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"); err != nil || n != 0 {
+				t.Fatalf("%s: %d tables, %v; want an empty database", u, n, err)
+			}
+		}
+	})
+	if _, err := pgQueryInt(t, first, "SELECT 1"); err == nil {
+		t.Fatalf("database %s still there after its test", first)
+	}
+}
+
+// Without the variable, Postgres starts a server of its own.
+func TestPostgresThrowaway(t *testing.T) {
+	t.Setenv(PostgresURLEnv, "")
+	if n, err := pgQueryInt(t, Postgres(t), "SELECT 1"); err != nil || n != 1 {
+		t.Fatalf("SELECT 1 = %d, %v", n, err)
+	}
+}

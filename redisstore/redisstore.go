@@ -1,0 +1,375 @@
+// Package redisstore is a session.Store on Redis that shares sessions with
+// Node apps using connect-redis 9 (with express-session): it reads and
+// writes the same keys, values and expiries.
+//
+// The format is connect-redis's exactly. A session lives under the key
+// Prefix+ID (default "sess:"), as a plain Redis string holding the
+// express-session JSON record, written with SET key value EX ttl where ttl
+// is the seconds left until the expiry the Manager passes, rounded up (the
+// cookie's Expires, or 24 hours for a browser-session cookie, connect-redis's
+// default ttl of 86400 s). A record whose expiry has passed is deleted
+// instead of written. Touch is EXPIRE, Destroy is DEL.
+//
+// Store also implements session.Patcher with WATCH/MULTI/EXEC on the one
+// key, so concurrent requests of one session that change different keys,
+// or increment one counter, all keep their change, whether they run in
+// one process or many. It works with a single server, Sentinel or a Redis
+// Cluster client (one key is one slot).
+//
+// Errors from Redis are returned wrapped; the Manager reports them as
+// session.ErrStore (503 by default). The client's own settings (timeouts,
+// retries, pool size) apply to every call.
+//
+//	client := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
+//	m, err := session.New(session.Options{
+//		Secrets: []string{secret},
+//		Store:   redisstore.New(client, redisstore.Options{}),
+//	})
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sessionkit/session"
+)
+
+// DefaultPrefix is connect-redis's key prefix, used when Options.Prefix is
+// empty.
+const DefaultPrefix = "sess:"
+
+// MaxPatchAttempts bounds how many times Patch retries a transaction that
+// failed because another writer changed the record between its read and
+// its write.
+const MaxPatchAttempts = 100
+
+// Options configures a Store. The zero value matches connect-redis's
+// defaults.
+type Options struct {
+	// Prefix is prepended to the session ID to make the Redis key. Empty
+	// means DefaultPrefix, "sess:", connect-redis's default; set the same
+	// prefix as the Node app's RedisStore to share its sessions.
+	Prefix string
+
+	// DefaultTTL is how long a record is kept when the expiry passed to Set
+	// or Patch is the zero time. Zero means session.DefaultStoreTTL (24
+	// hours, connect-redis's ttl default of 86400 s). The Manager always
+	// passes an expiry, so this only matters to other callers.
+	DefaultTTL time.Duration
+}
+
+// Store is a session.Store, session.Toucher and session.Patcher on a Redis
+// client, in connect-redis 9's format (see the package documentation). It
+// is safe for concurrent use. It does not own the client: closing it is
+// the caller's job.
+type Store struct {
+	client     redis.UniversalClient
+	prefix     string
+	defaultTTL time.Duration
+
+	mu     sync.Mutex
+	queues map[string]*patchQueue // keys whose patches are being written
+}
+
+var (
+	_ session.Store   = (*Store)(nil)
+	_ session.Toucher = (*Store)(nil)
+	_ session.Patcher = (*Store)(nil)
+)
+
+// New returns a Store keeping sessions in Redis through client: a
+// *redis.Client, *redis.ClusterClient, failover client or anything else
+// implementing redis.UniversalClient.
+func New(client redis.UniversalClient, opts Options) *Store {
+	if opts.Prefix == "" {
+		opts.Prefix = DefaultPrefix
+	}
+	if opts.DefaultTTL <= 0 {
+		opts.DefaultTTL = session.DefaultStoreTTL
+	}
+	return &Store{client: client, prefix: opts.Prefix, defaultTTL: opts.DefaultTTL,
+		queues: make(map[string]*patchQueue)}
+}
+
+// Key returns the Redis key of the session id: the prefix followed by id.
+func (s *Store) Key(id string) string { return s.prefix + id }
+
+// ttl is connect-redis's getTTL: the whole seconds until expires, rounded
+// up; zero or less means the record has expired. A zero expires gives the
+// default TTL.
+func (s *Store) ttl(expires time.Time) int64 {
+	if expires.IsZero() {
+		return int64((s.defaultTTL + time.Second - 1) / time.Second)
+	}
+	d := time.Until(expires)
+	if d <= 0 {
+		return 0
+	}
+	return int64((d + time.Second - 1) / time.Second)
+}
+
+// Get returns the record under id (GET), or an error wrapping
+// session.ErrNotFound when there is none; Redis expires records itself.
+// Any other error is a failure of Redis or of the connection to it.
+func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("redisstore: get: %w", err)
+	}
+	b, err := s.client.Get(ctx, s.Key(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redisstore: get: %w", session.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: get: %w", err)
+	}
+	return b, nil
+}
+
+// Set stores record under id until expires: SET key record EX ttl, with
+// ttl the seconds until expires rounded up. A record that has already
+// expired deletes the key instead (DEL), as connect-redis does.
+func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redisstore: set: %w", err)
+	}
+	ttl := s.ttl(expires)
+	var err error
+	if ttl <= 0 {
+		err = s.client.Del(ctx, s.Key(id)).Err()
+	} else {
+		err = s.client.Set(ctx, s.Key(id), record, time.Duration(ttl)*time.Second).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("redisstore: set: %w", err)
+	}
+	return nil
+}
+
+// Touch moves the expiry of the record under id without rewriting it:
+// EXPIRE key ttl. A missing record is not an error (it stays missing); an
+// expiry already past deletes the record, as EXPIRE with a ttl of zero or
+// less does.
+func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redisstore: touch: %w", err)
+	}
+	if err := s.client.Expire(ctx, s.Key(id), time.Duration(s.ttl(expires))*time.Second).Err(); err != nil {
+		return fmt.Errorf("redisstore: touch: %w", err)
+	}
+	return nil
+}
+
+// Destroy deletes the record under id (DEL). Deleting a missing record is
+// not an error.
+func (s *Store) Destroy(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redisstore: destroy: %w", err)
+	}
+	if err := s.client.Del(ctx, s.Key(id)).Err(); err != nil {
+		return fmt.Errorf("redisstore: destroy: %w", err)
+	}
+	return nil
+}
+
+// Patch applies p to the latest record under id (none is an empty record),
+// stores the result until expires, and returns it, atomically: it WATCHes
+// the key, GETs the record, applies p, and writes the result in a
+// MULTI/EXEC transaction (SET ... EX, or DEL for an expiry already past).
+// If another writer changed the key in between, EXEC fails and the
+// transaction starts over, after a short random pause, up to
+// MaxPatchAttempts times; Patch then returns an error wrapping
+// redis.TxFailedErr. An error from p.Apply (a corrupt record, an increment
+// of a non-integer) is returned wrapped, and nothing is written for p.
+//
+// Concurrent patches of one session through one Store are grouped: while
+// a transaction on the key runs, the patches that arrive queue, and the
+// next transaction applies them all, in arrival order, and writes once.
+// Each gets the record as it stood after its own patch. So many
+// concurrent requests of one session in one process cost a few
+// transactions rather than invalidating each other's; WATCH guards
+// against writers elsewhere. If ctx ends while the patch is queued, it is
+// dropped; if it ends while its transaction runs, Patch returns ctx's
+// error and the patch may still have been applied.
+func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("redisstore: patch: %w", err)
+	}
+	key := s.Key(id)
+	req := &patchReq{ctx: ctx, p: p, expires: expires, done: make(chan patchResult, 1)}
+	s.mu.Lock()
+	q, running := s.queues[key]
+	if !running {
+		q = &patchQueue{}
+		s.queues[key] = q
+	}
+	q.reqs = append(q.reqs, req)
+	s.mu.Unlock()
+	if !running {
+		go s.runPatches(key, q)
+	}
+
+	var r patchResult
+	select {
+	case r = <-req.done:
+	case <-ctx.Done():
+		s.mu.Lock()
+		if i := slices.Index(q.reqs, req); i >= 0 { // still queued: drop it
+			q.reqs = slices.Delete(q.reqs, i, i+1)
+		}
+		s.mu.Unlock()
+		select {
+		case r = <-req.done: // finished meanwhile
+		default:
+			r.err = ctx.Err()
+		}
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("redisstore: patch: %w", r.err)
+	}
+	return r.merged, nil
+}
+
+// patchQueue holds the patches of one key waiting for the next
+// transaction. It exists while runPatches works on the key.
+type patchQueue struct {
+	reqs []*patchReq // guarded by Store.mu
+}
+
+type patchReq struct {
+	ctx     context.Context
+	p       *session.Patch
+	expires time.Time
+	done    chan patchResult // buffered: the sender never waits
+}
+
+type patchResult struct {
+	merged []byte
+	err    error
+}
+
+// runPatches writes the queued patches of key, a group per transaction,
+// until none is left.
+func (s *Store) runPatches(key string, q *patchQueue) {
+	for {
+		s.mu.Lock()
+		var group []*patchReq
+		for _, r := range q.reqs {
+			if err := r.ctx.Err(); err != nil {
+				r.done <- patchResult{err: err} // gave up while queued
+			} else {
+				group = append(group, r)
+			}
+		}
+		q.reqs = nil
+		if len(group) == 0 {
+			delete(s.queues, key)
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		s.patchGroup(key, group)
+	}
+}
+
+// patchGroup applies group, in order, to the record under key in one
+// WATCH/MULTI/EXEC transaction, retried on conflicts, and sends each
+// request its result.
+func (s *Store) patchGroup(key string, group []*patchReq) {
+	ctx, cancel := groupContext(group)
+	defer cancel()
+	results := make([]patchResult, len(group))
+	txn := func(tx *redis.Tx) error {
+		cur, err := tx.Get(ctx, key).Bytes()
+		if errors.Is(err, redis.Nil) {
+			cur, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+		var last *patchReq // the last patch applied decides the expiry
+		for i, r := range group {
+			next, err := r.p.Apply(cur)
+			results[i] = patchResult{next, err}
+			if err != nil {
+				continue
+			}
+			last, cur = r, next
+			if s.ttl(r.expires) <= 0 {
+				cur = nil // this patch deletes the record; the next starts afresh
+			}
+		}
+		if last == nil {
+			return nil // every patch failed: nothing to write
+		}
+		ttl := s.ttl(last.expires)
+		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+			if ttl <= 0 {
+				pipe.Del(ctx, key)
+			} else {
+				pipe.Set(ctx, key, cur, time.Duration(ttl)*time.Second)
+			}
+			return nil
+		})
+		return err
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.client.Watch(ctx, txn, key)
+		if err == nil || !errors.Is(err, redis.TxFailedErr) {
+			break
+		}
+		if attempt == MaxPatchAttempts {
+			err = fmt.Errorf("record changed by other writers in each of %d attempts: %w", attempt, err)
+			break
+		}
+		if err = pause(ctx, attempt); err != nil {
+			break
+		}
+	}
+	for i, r := range group {
+		if err != nil {
+			results[i] = patchResult{err: err}
+		}
+		r.done <- results[i]
+	}
+}
+
+// groupContext returns the context a group's transaction runs under: the
+// first request's values, and the latest deadline of the group (none if
+// one of them has none), so that no request is failed before its own
+// deadline.
+func groupContext(group []*patchReq) (context.Context, context.CancelFunc) {
+	var latest time.Time
+	for _, r := range group {
+		d, ok := r.ctx.Deadline()
+		if !ok {
+			return context.WithoutCancel(group[0].ctx), func() {}
+		}
+		if d.After(latest) {
+			latest = d
+		}
+	}
+	return context.WithDeadline(context.WithoutCancel(group[0].ctx), latest)
+}
+
+// pause waits a random time that grows with the attempt number, from up
+// to 1 ms to up to 20 ms, so that writers that collided spread out. It
+// returns early with ctx's error when ctx is done.
+func pause(ctx context.Context, attempt int) error {
+	limit := time.Duration(min(attempt, 20)) * time.Millisecond
+	t := time.NewTimer(rand.N(limit) + 1)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

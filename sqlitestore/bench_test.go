@@ -1,0 +1,98 @@
+package sqlitestore_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sessionkit/session"
+	"github.com/sessionkit/session/sqlitestore"
+)
+
+const benchIDs = 1000
+
+// benchStore returns a store on a file in b.TempDir() holding benchIDs
+// records, their ids, and the record and expiry used.
+func benchStore(b *testing.B) (*sqlitestore.Store, []string, []byte, time.Time) {
+	b.Helper()
+	s := open(b, filepath.Join(b.TempDir(), "sessions.db"), sqlitestore.Options{})
+	ids := make([]string, benchIDs)
+	exp := time.Now().Add(time.Hour)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("id-%04d-abcdefghijklmnopqrstuv", i)
+		if err := s.Set(context.Background(), ids[i], rec, exp); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s, ids, rec, exp
+}
+
+func BenchmarkGet(b *testing.B) {
+	s, ids, _, _ := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := s.Get(ctx, ids[i%benchIDs]); err != nil {
+			b.Fatalf("Get: %v", err)
+		}
+		i++
+	}
+}
+
+func BenchmarkSet(b *testing.B) {
+	s, ids, data, exp := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := s.Set(ctx, ids[i%benchIDs], data, exp.Add(time.Duration(i)*time.Millisecond)); err != nil {
+			b.Fatalf("Set: %v", err)
+		}
+		i++
+	}
+}
+
+// BenchmarkPatch increments a counter in records of 1000 sessions in
+// turn: a read and a write in one IMMEDIATE transaction each.
+func BenchmarkPatch(b *testing.B) {
+	s, ids, _, exp := benchStore(b)
+	ctx := context.Background()
+	p := session.NewPatch(nil, nil, map[string]int64{"visits": 1})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := s.Patch(ctx, ids[i%benchIDs], p, exp); err != nil {
+			b.Fatalf("Patch: %v", err)
+		}
+		i++
+	}
+}
+
+// BenchmarkParallelGetSet mixes three Gets to one Set, from GOMAXPROCS
+// goroutines: the reads use the reader pool while the writes queue for
+// the one writer.
+func BenchmarkParallelGetSet(b *testing.B) {
+	s, ids, data, exp := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			id := ids[i%benchIDs]
+			var err error
+			if i%4 == 3 {
+				err = s.Set(ctx, id, data, exp)
+			} else {
+				_, err = s.Get(ctx, id)
+			}
+			if err != nil {
+				b.Errorf("%v", err)
+				return
+			}
+			i++
+		}
+	})
+}

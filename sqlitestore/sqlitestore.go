@@ -1,0 +1,404 @@
+// Package sqlitestore is a session.Store kept in an embedded SQLite
+// database file, so sessions survive restarts without a database server.
+// It uses the pure-Go driver modernc.org/sqlite: no cgo.
+//
+// The database is in WAL mode with synchronous=NORMAL: readers never
+// block the writer nor each other, and a commit is durable across a
+// crash of the process; a power failure may lose the last commits (not
+// corrupt the file). Records live in one table:
+//
+//	CREATE TABLE sessions (
+//		id      TEXT PRIMARY KEY,
+//		data    BLOB NOT NULL,    -- the express-session JSON record
+//		expires INTEGER NOT NULL  -- Unix time in milliseconds
+//	);
+//	CREATE INDEX sessions_expires ON sessions (expires);
+//
+// SQLite allows one writer at a time. A Store writes through a single
+// connection, so its own writes queue in database/sql (honouring their
+// contexts) instead of failing with SQLITE_BUSY, and reads through a pool
+// of read-only connections. Write transactions begin IMMEDIATE and every
+// connection waits up to BusyTimeout for a lock held by another process,
+// so several processes (or Stores) may share one file.
+//
+// Expired records are invisible at once and deleted by a background
+// sweeper; call Close to stop it and close the database.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sessionkit/session"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// DefaultSweepInterval is how often expired records are deleted when
+// Options.SweepInterval is zero.
+const DefaultSweepInterval = 5 * time.Minute
+
+// BusyTimeout is how long a statement waits for a lock held by another
+// connection (another process or Store on the same file) before it fails
+// with SQLITE_BUSY.
+const BusyTimeout = 5 * time.Second
+
+// sweepBatch bounds how many rows one DELETE of a sweep removes, so a
+// large sweep does not hold the write lock for long.
+const sweepBatch = 1000
+
+// Options configures a Store. The zero value is ready to use.
+type Options struct {
+	// SweepInterval is the time between background deletions of expired
+	// records. Zero means DefaultSweepInterval; a negative value disables
+	// the sweeper (call Sweep yourself, or let the rows accumulate:
+	// expired records are never returned either way).
+	SweepInterval time.Duration
+	// Logger receives the sweeper's failures (Warn) and counts (Debug).
+	// Nil means slog.Default().
+	Logger *slog.Logger
+	// Now returns the current time, against which expiries are compared;
+	// tests set it to control expiry. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is a session.Store, session.Toucher and session.Patcher backed by
+// a SQLite database file. It is safe for concurrent use. Every method
+// returns an error wrapping the context's error when ctx is done before
+// it completes (nothing is written then, or the write transaction is
+// rolled back), and an error wrapping the driver's error when SQLite
+// fails. Error messages never contain session IDs.
+type Store struct {
+	w, r *sql.DB // w: the one writing connection; r: read-only pool
+	now  func() time.Time
+	log  *slog.Logger
+
+	stop    context.CancelFunc // stops the sweeper; nil without one
+	done    chan struct{}      // closed when the sweeper has returned
+	closing sync.Once
+	closed  error
+}
+
+// Open opens the SQLite database at path, creating the file (mode 0600)
+// and its missing parent directories (mode 0700) when needed (existing
+// ones keep their mode), switches it to WAL mode, creates the sessions
+// table and its index if missing, and starts the sweeper unless o
+// disables it. The caller must Close the Store.
+//
+// Open returns an error, and holds nothing open (directories or an empty
+// file it created stay), when path is empty or ":memory:" (a Store needs
+// a file), when the directory or file cannot be created or opened for
+// writing, when the file is not a SQLite database (the error then wraps
+// the driver's "file is not a database"), or when it holds a sessions
+// table without the columns above. path may contain any characters; it
+// is not interpreted as a URI.
+func Open(path string, o Options) (*Store, error) {
+	if path == "" || path == ":memory:" {
+		return nil, fmt.Errorf("sqlitestore: open: path %q is not a database file path", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlitestore: open %s: create directory: %w", path, err)
+	}
+	// Create the file ourselves so that it, and the -wal and -shm files
+	// SQLite gives the same mode, are private: they hold session data.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: %w", err) // names the file
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("sqlitestore: %w", err)
+	}
+
+	busy := "busy_timeout(" + strconv.FormatInt(BusyTimeout.Milliseconds(), 10) + ")"
+	w, err := sql.Open("sqlite", dsn(abs, url.Values{
+		"_pragma": {busy, "synchronous(NORMAL)"},
+		"_txlock": {"immediate"},
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := initSchema(w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+	}
+
+	r, err := sql.Open("sqlite", dsn(abs, url.Values{
+		"_pragma": {busy, "query_only(1)"},
+	}))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	if err := r.Ping(); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlitestore: open %s: readers: %w", path, err)
+	}
+
+	if o.SweepInterval == 0 {
+		o.SweepInterval = DefaultSweepInterval
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Store{w: w, r: r, now: o.Now, log: o.Logger, done: make(chan struct{})}
+	if o.SweepInterval > 0 {
+		ctx, stop := context.WithCancel(context.Background())
+		s.stop = stop
+		go s.sweepEvery(ctx, o.SweepInterval)
+	} else {
+		close(s.done)
+	}
+	return s, nil
+}
+
+// dsn returns the driver's name for the file at the absolute path abs
+// with the query q: a file: URI, so that no character of the path is
+// taken for part of the query.
+func dsn(abs string, q url.Values) string {
+	p := filepath.ToSlash(abs)
+	if p[0] != '/' {
+		p = "/" + p // a Windows drive letter: file:///C:/...
+	}
+	return (&url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}).String()
+}
+
+// initSchema connects w (which is where a file that is not a database is
+// detected), creates the table if missing and checks it has the columns
+// the Store uses, then switches the file to WAL mode (a persistent
+// setting: the readers' connections find it in the file) and creates the
+// index if missing. A database whose sessions table is someone else's is
+// left as it was.
+func initSchema(w *sql.DB) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*BusyTimeout)
+	defer cancel()
+	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS sessions (
+	id      TEXT PRIMARY KEY,
+	data    BLOB NOT NULL,
+	expires INTEGER NOT NULL
+)`); err != nil {
+		return fmt.Errorf("create table: %w", err)
+	}
+	rows, err := w.QueryContext(ctx, "SELECT id, data, expires FROM sessions LIMIT 0")
+	if err != nil {
+		return fmt.Errorf("existing sessions table has another schema: %w", err)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	var mode string
+	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		return fmt.Errorf("set WAL mode: %w", err)
+	}
+	if mode != "wal" {
+		return fmt.Errorf("journal mode is %q, not wal (is the file on a file system without shared memory?)", mode)
+	}
+	if _, err := w.ExecContext(ctx, "CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires)"); err != nil {
+		return fmt.Errorf("create index: %w", err)
+	}
+	return nil
+}
+
+// Get returns the live record under id. It returns an error wrapping
+// session.ErrNotFound when there is none or it has expired, and an error
+// wrapping the context's or the driver's error when the read fails.
+func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
+	var data []byte
+	err := s.r.QueryRowContext(ctx, "SELECT data FROM sessions WHERE id = ? AND expires > ?",
+		id, s.now().UnixMilli()).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, session.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: get: %w", err)
+	}
+	return data, nil
+}
+
+// Set stores record under id until expires, replacing any record there.
+// An expiry that has already passed deletes the record instead. It
+// returns an error wrapping the context's or the driver's error when the
+// write fails; nothing is written then.
+func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.Time) error {
+	exp := expires.UnixMilli()
+	var err error
+	if exp <= s.now().UnixMilli() {
+		_, err = s.w.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", id)
+	} else {
+		_, err = s.w.ExecContext(ctx, upsert, id, record, exp)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlitestore: set: %w", err)
+	}
+	return nil
+}
+
+const upsert = `INSERT INTO sessions (id, data, expires) VALUES (?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires = excluded.expires`
+
+// Touch moves the expiry of the live record under id to expires without
+// rewriting it. A missing or already expired record is not an error and
+// stays gone; an expiry already past deletes the record, as Set does. It
+// returns an error wrapping the context's or the driver's error when the
+// write fails.
+func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
+	exp, now := expires.UnixMilli(), s.now().UnixMilli()
+	var err error
+	if exp <= now {
+		_, err = s.w.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", id)
+	} else {
+		_, err = s.w.ExecContext(ctx, "UPDATE sessions SET expires = ? WHERE id = ? AND expires > ?", exp, id, now)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlitestore: touch: %w", err)
+	}
+	return nil
+}
+
+// Patch applies p to the live record under id (none, or an expired one,
+// is an empty record) with p.Apply, stores the result until expires (an
+// expiry already past deletes the record), and returns it. The read and
+// the write are one IMMEDIATE transaction, so concurrent patches of one
+// session, from this Store or another process, all take effect. It
+// returns an error wrapping p.Apply's error (session.ErrCorruptRecord,
+// session.ErrNotInteger), the context's or the driver's; the transaction
+// is rolled back then and the stored record is unchanged.
+func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) (merged []byte, err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: patch: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback() // the error that matters is err
+		}
+	}()
+	now := s.now().UnixMilli()
+	var cur []byte
+	err = tx.QueryRowContext(ctx, "SELECT data FROM sessions WHERE id = ? AND expires > ?", id, now).Scan(&cur)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlitestore: patch: read: %w", err)
+	}
+	if merged, err = p.Apply(cur); err != nil {
+		return nil, fmt.Errorf("sqlitestore: patch: %w", err)
+	}
+	if exp := expires.UnixMilli(); exp <= now {
+		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", id)
+	} else {
+		_, err = tx.ExecContext(ctx, upsert, id, merged, exp)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: patch: write: %w", err)
+	}
+	if err = tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlitestore: patch: commit: %w", err)
+	}
+	return merged, nil
+}
+
+// Destroy deletes the record under id. Deleting a missing record is not
+// an error. It returns an error wrapping the context's or the driver's
+// error when the delete fails.
+func (s *Store) Destroy(ctx context.Context, id string) error {
+	if _, err := s.w.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", id); err != nil {
+		return fmt.Errorf("sqlitestore: destroy: %w", err)
+	}
+	return nil
+}
+
+// Len returns the number of records in the table, expired ones not swept
+// yet included. It returns 0 and an error wrapping the context's or the
+// driver's error when the count fails.
+func (s *Store) Len(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM sessions").Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlitestore: len: %w", err)
+	}
+	return n, nil
+}
+
+// Sweep deletes every expired record now, in batches so that other
+// writes are not held up for long, and returns how many it deleted. The
+// background sweeper calls it; tests and operators may too. On an error
+// (wrapping the context's or the driver's) it returns the number deleted
+// by the batches that completed before it.
+func (s *Store) Sweep(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE rowid IN
+	(SELECT rowid FROM sessions WHERE expires <= ? LIMIT ?)`, s.now().UnixMilli(), sweepBatch)
+		if err != nil {
+			return total, fmt.Errorf("sqlitestore: sweep: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("sqlitestore: sweep: %w", err)
+		}
+		total += int(n)
+		if n < sweepBatch {
+			return total, nil
+		}
+	}
+}
+
+// Close stops the sweeper (interrupting a sweep in progress), waits for
+// it to return, and closes the database. Later calls to the Store's
+// methods return an error ("sql: database is closed"). Close may be
+// called more than once; every call returns the first call's result: an
+// error wrapping the driver's if closing the database failed.
+func (s *Store) Close() error {
+	s.closing.Do(func() {
+		if s.stop != nil {
+			s.stop()
+		}
+		<-s.done
+		if err := errors.Join(s.r.Close(), s.w.Close()); err != nil {
+			s.closed = fmt.Errorf("sqlitestore: close: %w", err)
+		}
+	})
+	return s.closed
+}
+
+// sweepEvery calls Sweep every d until ctx is cancelled.
+func (s *Store) sweepEvery(ctx context.Context, d time.Duration) {
+	defer close(s.done)
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := s.Sweep(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("sqlitestore: sweeping expired sessions failed", "deleted", n, "err", err)
+			} else if n > 0 {
+				s.log.Debug("sqlitestore: swept expired sessions", "deleted", n)
+			}
+		}
+	}
+}
