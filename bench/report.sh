@@ -18,16 +18,34 @@ stat=$(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20251208221838-04cf7a2dca90
 	echo "- Date: $(date -u +%Y-%m-%d)"
 	echo "- Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 	echo "- Go: $(go version | cut -d' ' -f3-)"
-	echo "- Peers: gorilla/securecookie $(go list -m -f '{{.Version}}' github.com/gorilla/securecookie)"
+	echo "- Peers: gorilla/securecookie $(go list -m -f '{{.Version}}' github.com/gorilla/securecookie); store drivers: go-redis $(go list -m -f '{{.Version}}' github.com/redis/go-redis/v9), pgx $(go list -m -f '{{.Version}}' github.com/jackc/pgx/v5), modernc.org/sqlite $(go list -m -f '{{.Version}}' modernc.org/sqlite)"
 	echo "- Command: \`go test -bench=. -benchmem -count=$count -benchtime=$benchtime ./bench\`, summarized by benchstat"
 	echo
-	echo "## Sealed cookies: seal and open, beside gorilla/securecookie"
+	echo "## What is measured"
+	echo
+	echo "### Stores: a request through the middleware"
+	echo
+	echo "\`BenchmarkStoreRoundTrip/STORE/returning\`: a returning visitor's request through"
+	echo "\`session.Manager.Handler\` (in process, \`httptest\`): verify the cookie, load the"
+	echo "record from the store, \`Session.Increment(\"visits\", 1)\` (an atomic patch on the"
+	echo "store: a transaction or WATCH/MULTI), done. \`/new\`: a visitor without a cookie:"
+	echo "generate an ID, write the record with its increment, set the cookie."
+	echo "$(( $(nproc) * 2 )) goroutines run requests in parallel, each its own visitor. Redis and"
+	echo "PostgreSQL are real servers on loopback, started by the benchmark (\`redis-server\`"
+	echo "$(redis-server --version | awk '{print $3}' | cut -d= -f2), PostgreSQL $(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)); SQLite is a WAL file in a temporary"
+	echo "directory. \`req/s\` is requests completed per second of wall time, \`p99-us\` the"
+	echo "99th-percentile latency of one request in microseconds, \`sec/op\` wall time"
+	echo "divided by requests (so it falls as parallelism helps)."
+	echo
+	echo "### Sealed cookies: seal and open, beside gorilla/securecookie"
 	echo
 	echo "Each operation includes the JSON encoding or decoding of the session data,"
 	echo "so the two sides do the same work. \`sealed\` is XSalsa20-Poly1305 (NaCl"
 	echo "secretbox, @fastify/secure-session's format); securecookie is AES-256-CTR +"
 	echo "HMAC-SHA256 with its JSON serializer. \`small\` is \`{\"visits\":42}\`, \`1KB\` a"
 	echo "session of about a kilobyte."
+	echo
+	echo "## Results"
 	echo
 	echo '```'
 	echo "$stat"
