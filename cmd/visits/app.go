@@ -1,51 +1,41 @@
 package main
 
 import (
-	"embed"
 	"fmt"
-	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/sessionkit/session"
+	"github.com/sessionkit/session/cmd/visits/web"
 )
-
-//go:embed views public
-var assets embed.FS
 
 // app is the visit tracker: its pages, wrapped in the session middleware,
 // and its static assets, which are served without a session.
 type app struct {
-	pages *template.Template
+	pages *web.Pages
 	log   *slog.Logger
 }
 
 // page is what every view renders.
-type page struct {
-	Title   string
-	Message string
-	User    string
-}
+type page = web.Page
 
 func newApp(log *slog.Logger) (*app, error) {
-	t, err := template.ParseFS(assets, "views/layout.html", "views/partials/*.html", "views/index.html")
+	pages, err := web.Parse()
 	if err != nil {
-		return nil, fmt.Errorf("parse views: %w", err)
+		return nil, err
 	}
-	return &app{pages: t, log: log}, nil
+	return &app{pages: pages, log: log}, nil
 }
 
 // routes returns the app's handler with sessions from m.
 func (a *app) routes(m middleware) http.Handler {
-	public, _ := fs.Sub(assets, "public") // "public" is embedded above
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", m.Handler(http.HandlerFunc(a.index)))
 	mux.Handle("POST /reset", m.Handler(http.HandlerFunc(a.reset)))
 	mux.Handle("POST /login", m.Handler(http.HandlerFunc(a.login)))
 	mux.Handle("POST /logout", m.Handler(http.HandlerFunc(a.reset)))
-	mux.Handle("GET /", http.FileServerFS(public))
+	mux.Handle("GET /", http.FileServerFS(web.Public()))
 	return mux
 }
 
@@ -96,13 +86,9 @@ func (a *app) reset(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) render(w http.ResponseWriter, p page) {
-	var b strings.Builder
-	if err := a.pages.ExecuteTemplate(&b, "layout", p); err != nil {
+	if err := a.pages.Render(w, p); err != nil {
 		a.fail(w, "render", err)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(b.String()))
 }
 
 func (a *app) fail(w http.ResponseWriter, op string, err error) {
