@@ -2,8 +2,11 @@ package session
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
+	"slices"
 	"testing"
+	"time"
 )
 
 // Seeds are real cookies: express-session's worked example, a Go-signed
@@ -54,10 +57,35 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add([]byte(`{"cookie":{"originalMaxAge":null,"expires":null,"secure":null,"httpOnly":true,"domain":null,"path":"/","sameSite":true},"a":{"b":[1,"x",null]}}`))
 	f.Add([]byte(`{"cookie":null,"__created":1700000000000}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(` {"cookie":{"PATH":"/a","path":null,"sameSite":"None","secure":"auto","priority":"HIGH"},"k\u00e9":[{"x":-0.5e+3}],"k\u00e9":true} `))
+	f.Add([]byte(`{"cookie":{"originalMaxAge":"60"}}`))
+	f.Add([]byte(`{"a":1,}`))
+	f.Add([]byte(`{"a":"\ud800\x"}`))
+	f.Add([]byte("{\"\xff\":01}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rec, err := decodeRecord(b)
+		// The hand-written scanner agrees with encoding/json on what is a
+		// record and on what it holds.
+		want, wantErr := decodeRecordStd(b)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("decodeRecord(%q) error = %v, encoding/json's = %v", b, err, wantErr)
+		}
 		if err != nil {
+			if !errors.Is(err, ErrCorruptRecord) {
+				t.Fatalf("decodeRecord(%q) error = %v, want ErrCorruptRecord", b, err)
+			}
 			return
+		}
+		c, wc := rec.cookie, want.cookie
+		c.expires, wc.expires = time.Time{}, time.Time{}
+		if c != wc || !rec.cookie.expires.Equal(want.cookie.expires) || rec.created != want.created || !slices.Equal(rec.keys, want.keys) {
+			t.Fatalf("decodeRecord(%q) = %+v %d %q, encoding/json's %+v %d %q",
+				b, rec.cookie, rec.created, rec.keys, want.cookie, want.created, want.keys)
+		}
+		for k, v := range want.vals {
+			if !bytes.Equal(rec.vals[k], v) {
+				t.Fatalf("decodeRecord(%q)[%q] = %s, encoding/json's %s", b, k, rec.vals[k], v)
+			}
 		}
 		// Whatever decodes re-encodes to a record that decodes the same.
 		enc := appendRecord(nil, &rec.cookie, rec.keys, rec.vals, rec.created)

@@ -166,8 +166,35 @@ func intValue(raw json.RawMessage) (int64, error) {
 	if raw == nil || bytes.Equal(raw, []byte("null")) {
 		return 0, nil
 	}
+	if n, ok := plainInt(raw); ok {
+		return n, nil
+	}
 	err := json.Unmarshal(raw, &n)
 	return n, err
+}
+
+// plainInt parses raw when it is a plain decimal integer that fits in an
+// int64 (the usual counter), without allocating.
+func plainInt(raw []byte) (int64, bool) {
+	neg := len(raw) > 0 && raw[0] == '-'
+	digits := raw
+	if neg {
+		digits = raw[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 || (digits[0] == '0' && len(digits) > 1) {
+		return 0, false // 18 digits cannot overflow; longer ones take the slow path
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // canPatch reports whether the store holds the record s derives from, so

@@ -41,3 +41,21 @@ func TestPatchApply(t *testing.T) {
 		})
 	}
 }
+
+// TestPlainIntAgreesWithJSON checks the allocation-free integer parser
+// against encoding/json on the inputs it accepts and the ones it leaves
+// to encoding/json.
+func TestPlainIntAgreesWithJSON(t *testing.T) {
+	for _, in := range []string{
+		"0", "-0", "7", "-7", "42", "999999999999999999", "-999999999999999999",
+		"9223372036854775807", "-9223372036854775808", "9223372036854775808",
+		"01", "-", "", "1.0", "1e3", " 1", "1 ", "+1", "\"1\"", "true",
+	} {
+		got, gotErr := intValue(json.RawMessage(in))
+		var want int64
+		wantErr := json.Unmarshal([]byte(in), &want)
+		if (gotErr == nil) != (wantErr == nil) || got != want {
+			t.Errorf("intValue(%q) = %d, %v; encoding/json gives %d, %v", in, got, gotErr, want, wantErr)
+		}
+	}
+}

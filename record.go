@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -43,92 +42,182 @@ const jsTime = "2006-01-02T15:04:05.000Z"
 // decodeRecord parses an express-session record. It accepts every variant
 // express-session and its stores have written: null fields, unknown cookie
 // keys, sameSite as a boolean, secure as "auto". A record that is not a JSON
-// object, or whose cookie is not an object, gives ErrCorruptRecord.
+// object, or whose cookie is not an object, gives ErrCorruptRecord. It
+// decodes as encoding/json would into a map[string]json.RawMessage (the
+// last of duplicate keys wins), but the values it returns share b's bytes.
 func decodeRecord(b []byte) (*record, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(b, &top); err != nil || top == nil {
+	i := skipJSONSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)
 	}
-	rec := &record{vals: top}
-	if raw, ok := top["cookie"]; ok {
-		delete(top, "cookie")
-		if err := rec.cookie.decode(raw); err != nil {
+	vals := make(map[string]json.RawMessage, 4)
+	var cookie, created []byte // the cookie and __created members, kept out of vals
+	hasCookie := false
+	end, err := scanJSONObject(b, i, 1, func(k, v []byte) error {
+		var key string
+		switch {
+		case rawKeyIs(k, "cookie"):
+			key = "cookie"
+		case rawKeyIs(k, createdKey):
+			key = createdKey
+		default:
+			var err error
+			if key, err = jsonString(k); err != nil {
+				return err
+			}
+		}
+		switch key {
+		case "cookie":
+			cookie, hasCookie = v, true
+		case createdKey:
+			created = v
+		default:
+			vals[key] = v
+		}
+		return nil
+	})
+	if err != nil || skipJSONSpace(b, end) != len(b) {
+		return nil, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)
+	}
+	rec := &record{vals: vals}
+	if hasCookie {
+		if err := rec.cookie.decode(cookie); err != nil {
 			return nil, err
 		}
 	} else {
 		rec.cookie = cookieData{path: "/", httpOnly: true}
 	}
-	if raw, ok := top[createdKey]; ok {
-		delete(top, createdKey)
-		var ms float64
-		if json.Unmarshal(raw, &ms) == nil && ms > 0 {
+	if created != nil && jsonKind(created) == '0' {
+		if ms, err := strconv.ParseFloat(string(created), 64); err == nil && ms > 0 {
 			rec.created = int64(ms)
 		}
 	}
-	rec.keys = make([]string, 0, len(top))
-	for k := range top {
+	rec.keys = make([]string, 0, len(vals))
+	for k := range vals {
 		rec.keys = append(rec.keys, k)
 	}
 	slices.Sort(rec.keys)
 	return rec, nil
 }
 
-type cookieJSON struct {
-	OriginalMaxAge *float64 `json:"originalMaxAge"`
-	Partitioned    any      `json:"partitioned"`
-	Priority       any      `json:"priority"`
-	Expires        *string  `json:"expires"`
-	Secure         any      `json:"secure"`
-	HTTPOnly       any      `json:"httpOnly"`
-	Domain         *string  `json:"domain"`
-	Path           *string  `json:"path"`
-	SameSite       any      `json:"sameSite"`
+// cookieFields are the members of a record's cookie object, as
+// encoding/json would fill them: nil for null or absent.
+type cookieFields struct {
+	originalMaxAge, expires, domain, path        []byte // number; strings
+	secure, httpOnly, sameSite, partitioned, pri []byte // any JSON value
 }
 
+// decode parses the cookie object raw (already scanned as valid JSON)
+// into c. A member of the wrong type (a string maxAge, a numeric path)
+// gives ErrCorruptRecord, as encoding/json's type errors did.
 func (c *cookieData) decode(raw json.RawMessage) error {
-	var j cookieJSON
-	if bytes.Equal(raw, []byte("null")) {
-		*c = cookieData{path: "/", httpOnly: true}
+	*c = cookieData{path: "/", httpOnly: true}
+	switch jsonKind(raw) {
+	case 'n':
 		return nil
+	case '{':
+	default:
+		return fmt.Errorf("%w: cookie is not an object", ErrCorruptRecord)
 	}
-	if err := json.Unmarshal(raw, &j); err != nil {
+	var f cookieFields
+	members := [...]struct {
+		name string
+		dst  *[]byte
+	}{
+		{"originalMaxAge", &f.originalMaxAge}, {"partitioned", &f.partitioned},
+		{"priority", &f.pri}, {"expires", &f.expires}, {"secure", &f.secure},
+		{"httpOnly", &f.httpOnly}, {"domain", &f.domain}, {"path", &f.path},
+		{"sameSite", &f.sameSite},
+	}
+	_, err := scanJSONObject(raw, 0, 1, func(k, v []byte) error {
+		if jsonKind(v) == 'n' {
+			v = nil
+		}
+		for _, m := range members {
+			if rawKeyIs(k, m.name) {
+				*m.dst = v
+				return nil
+			}
+		}
+		// Not spelt exactly: encoding/json also matches names with
+		// escapes or in another case.
+		key, err := jsonString(k)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if strings.EqualFold(key, m.name) {
+				*m.dst = v
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("%w: cookie: %v", ErrCorruptRecord, err)
 	}
-	*c = cookieData{path: "/", httpOnly: true}
-	if j.OriginalMaxAge != nil && *j.OriginalMaxAge > 0 {
-		c.hasMaxAge = true
-		c.maxAge = time.Duration(*j.OriginalMaxAge) * time.Millisecond
+	return c.fill(&f)
+}
+
+// fill sets c from the members of its cookie object.
+func (c *cookieData) fill(f *cookieFields) error {
+	str := func(name string, v []byte) (string, bool, error) {
+		if v == nil {
+			return "", false, nil
+		}
+		if jsonKind(v) != '"' {
+			return "", false, fmt.Errorf("%w: cookie %s is not a string", ErrCorruptRecord, name)
+		}
+		s, err := jsonString(v)
+		return s, true, err
 	}
-	if j.Expires != nil {
-		t, err := time.Parse(time.RFC3339Nano, *j.Expires)
+	if v := f.originalMaxAge; v != nil {
+		if jsonKind(v) != '0' {
+			return fmt.Errorf("%w: cookie originalMaxAge is not a number", ErrCorruptRecord)
+		}
+		ms, err := strconv.ParseFloat(string(v), 64)
 		if err != nil {
-			return fmt.Errorf("%w: cookie expires %q", ErrCorruptRecord, *j.Expires)
+			return fmt.Errorf("%w: cookie originalMaxAge %s", ErrCorruptRecord, v)
+		}
+		if ms > 0 {
+			c.hasMaxAge = true
+			c.maxAge = time.Duration(ms) * time.Millisecond
+		}
+	}
+	if s, ok, err := str("expires", f.expires); err != nil {
+		return err
+	} else if ok {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return fmt.Errorf("%w: cookie expires %q", ErrCorruptRecord, s)
 		}
 		c.expires = t
 	}
-	switch v := j.Secure.(type) {
-	case bool:
-		c.secureSet, c.secure = true, v
-	case string: // express-session 1.19.0 stores "auto" with a cookie function
-		c.secureSet, c.secure = true, v != ""
+	if s, ok, err := str("domain", f.domain); err != nil {
+		return err
+	} else if ok {
+		c.domain = s
 	}
-	if v, ok := j.HTTPOnly.(bool); ok {
-		c.httpOnly = v
+	if s, ok, err := str("path", f.path); err != nil {
+		return err
+	} else if ok {
+		c.path = s
 	}
-	if j.Domain != nil {
-		c.domain = *j.Domain
+	if b, ok := jsonBool(f.secure); ok {
+		c.secureSet, c.secure = true, b
+	} else if s, ok := anyString(f.secure); ok { // express-session 1.19.0 stores "auto" with a cookie function
+		c.secureSet, c.secure = true, s != ""
 	}
-	if j.Path != nil {
-		c.path = *j.Path
+	if b, ok := jsonBool(f.httpOnly); ok {
+		c.httpOnly = b
 	}
 	c.sameSite = SameSiteOmit
-	switch v := j.SameSite.(type) {
-	case bool:
-		if v {
+	if b, ok := jsonBool(f.sameSite); ok {
+		if b {
 			c.sameSite = SameSiteStrict
 		}
-	case string:
-		switch strings.ToLower(v) {
+	} else if s, ok := anyString(f.sameSite); ok {
+		switch strings.ToLower(s) {
 		case "strict":
 			c.sameSite = SameSiteStrict
 		case "lax", "auto":
@@ -137,11 +226,11 @@ func (c *cookieData) decode(raw json.RawMessage) error {
 			c.sameSite = SameSiteNone
 		}
 	}
-	if v, ok := j.Partitioned.(bool); ok {
-		c.partitioned = v
+	if b, ok := jsonBool(f.partitioned); ok {
+		c.partitioned = b
 	}
-	if v, ok := j.Priority.(string); ok {
-		switch strings.ToLower(v) {
+	if s, ok := anyString(f.pri); ok {
+		switch strings.ToLower(s) {
 		case "low":
 			c.priority = PriorityLow
 		case "medium":
@@ -151,6 +240,23 @@ func (c *cookieData) decode(raw json.RawMessage) error {
 		}
 	}
 	return nil
+}
+
+// jsonBool returns the boolean a raw value holds, if it holds one.
+func jsonBool(v []byte) (bool, bool) {
+	if v == nil || jsonKind(v) != 'b' {
+		return false, false
+	}
+	return v[0] == 't', true
+}
+
+// anyString returns the string a raw value holds, if it holds one.
+func anyString(v []byte) (string, bool) {
+	if v == nil || jsonKind(v) != '"' {
+		return "", false
+	}
+	s, err := jsonString(v)
+	return s, err == nil
 }
 
 // appendJSON appends the cookie object in express-session 1.19.0's key

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"hash"
 	"strings"
+	"sync"
 )
 
 // macLen is the length of an unpadded base64 HMAC-SHA256.
@@ -26,10 +28,41 @@ func Sign(value, secret string) string {
 }
 
 func appendMAC(dst []byte, value, secret string) []byte {
-	h := hmac.New(sha256.New, []byte(secret))
+	pool := macPool(secret)
+	h := pool.Get().(hash.Hash)
+	h.Reset()
 	h.Write([]byte(value))
 	var sum [sha256.Size]byte
-	return base64.RawStdEncoding.AppendEncode(dst, h.Sum(sum[:0]))
+	dst = base64.RawStdEncoding.AppendEncode(dst, h.Sum(sum[:0]))
+	pool.Put(h)
+	return dst
+}
+
+// maxMACPools bounds how many secrets get a pool of keyed HMACs. An
+// application has a handful; past the bound each MAC is keyed afresh.
+const maxMACPools = 64
+
+var macPools struct {
+	sync.Mutex
+	m map[string]*sync.Pool
+}
+
+// macPool returns a pool of HMAC-SHA256 hashes keyed with secret, so that
+// a request does not key a new HMAC (four allocations) per signature.
+func macPool(secret string) *sync.Pool {
+	macPools.Lock()
+	defer macPools.Unlock()
+	if p, ok := macPools.m[secret]; ok {
+		return p
+	}
+	p := &sync.Pool{New: func() any { return hmac.New(sha256.New, []byte(secret)) }}
+	if len(macPools.m) < maxMACPools {
+		if macPools.m == nil {
+			macPools.m = make(map[string]*sync.Pool)
+		}
+		macPools.m[secret] = p
+	}
+	return p
 }
 
 // Unsign verifies a value made by Sign with any of the secrets, tried in
