@@ -80,17 +80,20 @@ func encodeURIComponent(s string) string {
 	return string(b)
 }
 
-func uriUnreserved(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+func uriUnreserved(c byte) bool { return unreserved[c] }
+
+// unreserved marks the bytes encodeURIComponent leaves as they are.
+var unreserved = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			t[c] = true
+		case strings.IndexByte("-_.!~*'()", byte(c)) >= 0:
+			t[c] = true
+		}
 	}
-	switch c {
-	case '-', '_', '.', '!', '~', '*', '\'', '(', ')':
-		return true
-	}
-	return false
-}
+	return t
+}()
 
 // setCookie is one Set-Cookie header, serialized in the attribute order of
 // express-session's cookie package (and @fastify/cookie's): Max-Age,

@@ -17,6 +17,7 @@ type Manager struct {
 	opts    Options
 	toucher Toucher // nil when the store cannot touch
 	patcher Patcher // nil when the store cannot patch
+	inMem   bool    // the store is an InMemory one: no timeout per call
 }
 
 // New returns a Manager for opts. It returns an error wrapping
@@ -30,6 +31,9 @@ func New(opts Options) (*Manager, error) {
 	m := &Manager{opts: o}
 	m.toucher, _ = o.Store.(Toucher)
 	m.patcher, _ = o.Store.(Patcher)
+	if im, ok := o.Store.(InMemory); ok {
+		m.inMem = im.InMemory()
+	}
 	return m, nil
 }
 
@@ -46,8 +50,12 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 
 // storeCtx returns a context for one store call: detached from ctx's
 // cancellation (a client that goes away must not abort a save) but
-// keeping its values, bounded by StoreTimeout.
+// keeping its values, bounded by StoreTimeout. An InMemory store, which
+// cannot be slow, gets no timeout: the timer would cost more than the call.
 func (m *Manager) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if m.inMem {
+		return context.WithoutCancel(ctx), func() {}
+	}
 	return context.WithTimeout(context.WithoutCancel(ctx), m.opts.StoreTimeout)
 }
 
@@ -168,7 +176,7 @@ func (m *Manager) load(r *http.Request) (*Session, error) {
 		m: m, req: r,
 		id: id, originalID: id, cookieID: id, deliveredID: id,
 		cookie: rec.cookie, created: rec.created,
-		keys: rec.keys, vals: rec.vals,
+		keys: rec.keys, vals: rec.vals, base: b,
 	}
 	if !m.opts.Resave {
 		s.saved, s.savedID = true, id

@@ -88,8 +88,11 @@ func (s *Session) commit(h http.Header) error {
 		if err := s.saveLocked(s.req.Context(), nil); err != nil {
 			return err
 		}
-	case m.toucher != nil && s.cookieID == s.id:
+	case m.toucher != nil && s.cookieID == s.id && !s.wrote:
 		// An unmodified loaded session: slide the server-side expiry.
+		// (After a write in this request, such as an Increment, the
+		// store's expiry is already fresh: express-session would touch
+		// again, one store round trip for nothing.)
 		ctx, cancel := m.storeCtx(s.req.Context())
 		err := m.toucher.Touch(ctx, s.id, m.storeExpiry(s, now))
 		cancel()

@@ -68,16 +68,20 @@ func (s *Session) saveLocked(ctx context.Context, add map[string]int64) error {
 				return err
 			}
 		}
-		if err := m.opts.Store.Set(ctx, s.id, s.encode(), exp); err != nil {
+		rec := s.encode()
+		if err := m.opts.Store.Set(ctx, s.id, rec, exp); err != nil {
 			s.vals, s.keys = restore, keys
 			return m.storeErr("set", s.id, err)
 		}
+		s.base = rec
 		s.markSaved()
 		return nil
 	}
-	if err := m.opts.Store.Set(ctx, s.id, s.encode(), exp); err != nil {
+	rec := s.encode()
+	if err := m.opts.Store.Set(ctx, s.id, rec, exp); err != nil {
 		return m.storeErr("set", s.id, err)
 	}
+	s.base = rec
 	s.markSaved()
 	return nil
 }
@@ -198,7 +202,7 @@ func (s *Session) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
-	s.cookie, s.keys, s.vals = rec.cookie, rec.keys, rec.vals
+	s.cookie, s.keys, s.vals, s.base = rec.cookie, rec.keys, rec.vals, b
 	if rec.created > 0 {
 		s.created = rec.created
 	}

@@ -33,7 +33,16 @@ type Patch struct {
 	set     map[string]json.RawMessage
 	del     []string
 	add     map[string]int64
+	base    []byte
 }
+
+// Base returns the record the patch's session last read from or wrote to
+// the store, or nil when there is none. It is a hint for stores that write
+// with a compare-and-set, in one round trip: apply the patch to Base, and
+// write the result only if the store still holds exactly Base; otherwise
+// apply it again to what the store holds. A stale Base costs a retry,
+// never a lost write.
+func (p *Patch) Base() []byte { return p.base }
 
 // ErrNotInteger is returned by Session.Increment when the stored value is
 // not an integer.
@@ -102,7 +111,7 @@ func NewPatch(set map[string]json.RawMessage, del []string, add map[string]int64
 // patchLocked builds the patch of s's changes since its last load or save,
 // plus add.
 func (s *Session) patchLocked(add map[string]int64) *Patch {
-	p := &Patch{cookie: s.cookie, created: s.created, add: add}
+	p := &Patch{cookie: s.cookie, created: s.created, add: add, base: s.base}
 	for k := range s.prev {
 		if v, ok := s.vals[k]; ok {
 			if p.set == nil {
@@ -207,10 +216,10 @@ func (s *Session) canPatch() bool {
 
 // adopt replaces s's data with a merged record the store returned.
 func (s *Session) adopt(merged []byte) error {
-	rec, err := decodeRecord(merged)
+	rec, err := decodeRecordData(merged)
 	if err != nil {
 		return err
 	}
-	s.keys, s.vals = rec.keys, rec.vals
+	s.keys, s.vals, s.base = rec.keys, rec.vals, merged
 	return nil
 }

@@ -46,13 +46,37 @@ const jsTime = "2006-01-02T15:04:05.000Z"
 // decodes as encoding/json would into a map[string]json.RawMessage (the
 // last of duplicate keys wins), but the values it returns share b's bytes.
 func decodeRecord(b []byte) (*record, error) {
+	rec, cookie, hasCookie, err := scanRecord(b)
+	if err != nil {
+		return nil, err
+	}
+	if hasCookie {
+		if err := rec.cookie.decode(cookie); err != nil {
+			return nil, err
+		}
+	} else {
+		rec.cookie = cookieData{path: "/", httpOnly: true}
+	}
+	return rec, nil
+}
+
+// decodeRecordData is decodeRecord for the data alone: the cookie member
+// is checked to be a JSON value but not decoded, and the record's cookie
+// is left zero. It is for records the Manager itself has just written.
+func decodeRecordData(b []byte) (*record, error) {
+	rec, _, _, err := scanRecord(b)
+	return rec, err
+}
+
+// scanRecord parses the object b, returning its data members and
+// creation time in rec and its cookie member, raw.
+func scanRecord(b []byte) (rec *record, cookie []byte, hasCookie bool, err error) {
 	i := skipJSONSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return nil, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)
+		return nil, nil, false, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)
 	}
 	vals := make(map[string]json.RawMessage, 4)
-	var cookie, created []byte // the cookie and __created members, kept out of vals
-	hasCookie := false
+	var created []byte // the __created member, kept out of vals like the cookie
 	end, err := scanJSONObject(b, i, 1, func(k, v []byte) error {
 		var key string
 		switch {
@@ -77,16 +101,9 @@ func decodeRecord(b []byte) (*record, error) {
 		return nil
 	})
 	if err != nil || skipJSONSpace(b, end) != len(b) {
-		return nil, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)
+		return nil, nil, false, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)
 	}
-	rec := &record{vals: vals}
-	if hasCookie {
-		if err := rec.cookie.decode(cookie); err != nil {
-			return nil, err
-		}
-	} else {
-		rec.cookie = cookieData{path: "/", httpOnly: true}
-	}
+	rec = &record{vals: vals}
 	if created != nil && jsonKind(created) == '0' {
 		if ms, err := strconv.ParseFloat(string(created), 64); err == nil && ms > 0 {
 			rec.created = int64(ms)
@@ -97,7 +114,7 @@ func decodeRecord(b []byte) (*record, error) {
 		rec.keys = append(rec.keys, k)
 	}
 	slices.Sort(rec.keys)
-	return rec, nil
+	return rec, cookie, hasCookie, nil
 }
 
 // cookieFields are the members of a record's cookie object, as

@@ -51,6 +51,8 @@ type Session struct {
 	forceSave   bool // the record needs a write (e.g. a creation time added)
 	saved       bool // the store holds this state (express's savedHash)
 	savedID     string
+	wrote       bool   // this request wrote the record (its expiry is fresh)
+	base        []byte // the record as last read or written, a hint for Patch.Base
 	destroyed   bool
 	committed   bool // the middleware made its cookie decision
 }
@@ -354,4 +356,5 @@ func (s *Session) markSaved() {
 	clear(s.prev)
 	s.cookieDirty, s.forceSave = false, false
 	s.saved, s.savedID = true, s.id
+	s.wrote = true
 }

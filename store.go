@@ -14,7 +14,8 @@ import (
 // the request (a client that disconnects does not cancel a save) with
 // Options.StoreTimeout. Implementations must be safe for concurrent use.
 //
-// Optional capabilities are discovered by interface assertion: Toucher.
+// Optional capabilities are discovered by interface assertion: Toucher,
+// Patcher, InMemory.
 type Store interface {
 	// Get returns the record stored under id, or an error wrapping
 	// ErrNotFound when there is none or it has expired. Other errors are
@@ -43,3 +44,11 @@ type Toucher interface {
 // expiry (a browser-session cookie), connect-redis's and
 // connect-pg-simple's 86400 seconds.
 const DefaultStoreTTL = 24 * time.Hour
+
+// InMemory is a Store whose calls complete in this process without
+// waiting on I/O (package memstore). When InMemory returns true the
+// Manager calls the store without a StoreTimeout deadline, which would
+// cost a timer per call and can never fire.
+type InMemory interface {
+	InMemory() bool
+}

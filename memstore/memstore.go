@@ -172,6 +172,10 @@ func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.
 	heap.Push(&s.byExp, it)
 }
 
+// InMemory reports true: every call completes in memory, so the session
+// Manager calls the store without a timeout context (session.InMemory).
+func (s *Store) InMemory() bool { return true }
+
 // Touch moves the expiry of the record under id. A missing record is not
 // an error: it has expired or been destroyed, and stays gone. A record
 // that has expired but not been swept yet counts as missing (Get already
