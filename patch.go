@@ -44,6 +44,13 @@ type Patch struct {
 // never a lost write.
 func (p *Patch) Base() []byte { return p.base }
 
+// WithBase sets the record p.Base returns and returns p. The Manager sets
+// it itself; WithBase is for testing stores (see package storetest).
+func (p *Patch) WithBase(base []byte) *Patch {
+	p.base = base
+	return p
+}
+
 // ErrNotInteger is returned by Session.Increment when the stored value is
 // not an integer.
 var ErrNotInteger = fmt.Errorf("session: value is not an integer")

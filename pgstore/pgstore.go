@@ -122,7 +122,7 @@ type Store struct {
 	table                            string // quoted, schema-qualified name
 	getSQL, setSQL, touchSQL, delSQL string
 	lockSQL, insertLockSQL, pruneSQL string
-	updateSQL                        string
+	updateSQL, casSQL                string
 
 	cancel context.CancelFunc // stops the pruner; nil without one
 	done   chan struct{}      // closed when the pruner has returned
@@ -166,6 +166,8 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error) 
 		lockSQL:       `SELECT sess, expire >= to_timestamp($2) FROM ` + t + ` WHERE sid = $1 FOR UPDATE`,
 		insertLockSQL: `INSERT INTO ` + t + ` (sess, expire, sid) VALUES ('{}', to_timestamp($1), $2) ON CONFLICT (sid) DO NOTHING RETURNING sid`,
 		updateSQL:     `UPDATE ` + t + ` SET sess = $1, expire = to_timestamp($2) WHERE sid = $3`,
+		casSQL: `UPDATE ` + t + ` SET sess = $1, expire = to_timestamp($2) WHERE sid = $3` +
+			` AND expire >= to_timestamp($4) AND sess::text = $5`,
 	}
 	if opts.CreateTable {
 		if err := s.createTable(ctx); err != nil {
@@ -298,8 +300,10 @@ func (s *Store) del(ctx context.Context, id string) error {
 }
 
 // Patch applies p to the live record under id (a missing or expired one is
-// an empty record) and stores the result until expires, in one
-// transaction holding the row's lock (SELECT ... FOR UPDATE), so that
+// an empty record) and stores the result until expires. It first tries
+// one statement: apply p to the record the session last saw (p.Base) and
+// UPDATE the row only if it still holds exactly that. Otherwise (another
+// request wrote since) it works in one transaction holding the row's lock (SELECT ... FOR UPDATE), so that
 // concurrent patches of one session, from any number of processes, all
 // take effect. A missing row is inserted (INSERT ... ON CONFLICT DO
 // NOTHING, which takes the lock too, or waits for a concurrent insert and
@@ -308,6 +312,9 @@ func (s *Store) del(ctx context.Context, id string) error {
 // (wrapping session.ErrCorruptRecord or session.ErrNotInteger) with
 // nothing written.
 func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, error) {
+	if merged, ok, err := s.patchBase(ctx, id, p, expires); ok || err != nil {
+		return merged, err
+	}
 	var merged []byte
 	err := s.run(ctx, func(c *pgxpool.Conn) error {
 		tx, err := c.Begin(ctx)
@@ -341,6 +348,37 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 		return nil, fmt.Errorf("pgstore: patch: %w", err)
 	}
 	return merged, nil
+}
+
+// patchBase is Patch's fast path, a compare-and-set in one statement: it
+// applies p to p.Base and writes the result if the live row still holds
+// p.Base. It reports false, with no error, when that does not apply (no
+// base, a patch that does not apply to it, a row that changed or is gone,
+// an expiry already past), for the transaction to decide. A statement
+// that may have reached the server is not sent again: it may have taken
+// effect.
+func (s *Store) patchBase(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, bool, error) {
+	base := p.Base()
+	if base == nil || !time.Now().Before(expires) {
+		return nil, false, nil
+	}
+	merged, err := p.Apply(base)
+	if err != nil {
+		return nil, false, nil // perhaps only the guess was wrong: read the row
+	}
+	var tag pgconn.CommandTag
+	err = s.run(ctx, func(c *pgxpool.Conn) error {
+		var err error
+		tag, err = c.Exec(ctx, s.casSQL, string(merged), ceilSeconds(expires), id, nowSeconds(), string(base))
+		if err != nil && !pgconn.SafeToRetry(err) {
+			return noRetry{err}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("pgstore: patch: %w", err)
+	}
+	return merged, tag.RowsAffected() == 1, nil
 }
 
 // lockRow locks the row under id in tx and returns its record, or nil when

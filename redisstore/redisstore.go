@@ -10,8 +10,9 @@
 // default ttl of 86400 s). A record whose expiry has passed is deleted
 // instead of written. Touch is EXPIRE, Destroy is DEL.
 //
-// Store also implements session.Patcher with WATCH/MULTI/EXEC on the one
-// key, so concurrent requests of one session that change different keys,
+// Store also implements session.Patcher with a compare-and-set script on
+// the one key (one round trip; a retry on the record Redis returns when
+// another writer changed it first), so concurrent requests of one session that change different keys,
 // or increment one counter, all keep their change, whether they run in
 // one process or many. It works with a single server, Sentinel or a Redis
 // Cluster client (one key is one slot).
@@ -44,6 +45,10 @@ import (
 // DefaultPrefix is connect-redis's key prefix, used when Options.Prefix is
 // empty.
 const DefaultPrefix = "sess:"
+
+// ErrConflict is returned (wrapped) by Patch when other writers changed
+// the record before each of MaxPatchAttempts writes.
+var ErrConflict = errors.New("redisstore: record changed by other writers")
 
 // MaxPatchAttempts bounds how many times Patch retries a transaction that
 // failed because another writer changed the record between its read and
@@ -179,22 +184,25 @@ func (s *Store) Destroy(ctx context.Context, id string) error {
 }
 
 // Patch applies p to the latest record under id (none is an empty record),
-// stores the result until expires, and returns it, atomically: it WATCHes
-// the key, GETs the record, applies p, and writes the result in a
-// MULTI/EXEC transaction (SET ... EX, or DEL for an expiry already past).
-// If another writer changed the key in between, EXEC fails and the
-// transaction starts over, after a short random pause, up to
-// MaxPatchAttempts times; Patch then returns an error wrapping
-// redis.TxFailedErr. An error from p.Apply (a corrupt record, an increment
-// of a non-integer) is returned wrapped, and nothing is written for p.
+// stores the result until expires, and returns it, atomically, in one
+// round trip when nobody else wrote the record: it applies p to the record
+// the session last saw (p.Base) and runs a script that writes the result
+// (SET ... EX, or DEL for an expiry already past) only if the key still
+// holds that record. If another writer changed it, the script returns what
+// the key holds and Patch applies p to that, up to MaxPatchAttempts times
+// (with a short random pause after the second); Patch then returns an
+// error wrapping ErrConflict. An error from p.Apply (a corrupt record, an
+// increment of a non-integer) is returned wrapped, after Patch has read
+// the stored record to rule out a stale p.Base, and nothing is written
+// for p.
 //
 // Concurrent patches of one session through one Store are grouped: while
 // a transaction on the key runs, the patches that arrive queue, and the
 // next transaction applies them all, in arrival order, and writes once.
 // Each gets the record as it stood after its own patch. So many
 // concurrent requests of one session in one process cost a few
-// transactions rather than invalidating each other's; WATCH guards
-// against writers elsewhere. If ctx ends while the patch is queued, it is
+// transactions rather than invalidating each other's; the compare-and-set
+// guards against writers elsewhere. If ctx ends while the patch is queued, it is
 // dropped; if it ends while its transaction runs, Patch returns ctx's
 // error and the patch may still have been applied.
 func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, error) {
@@ -278,60 +286,74 @@ func (s *Store) runPatches(key string, q *patchQueue) {
 	}
 }
 
-// patchGroup applies group, in order, to the record under key in one
-// WATCH/MULTI/EXEC transaction, retried on conflicts, and sends each
-// request its result.
+// casScript writes ARGV[3] with EX ARGV[4] seconds (or deletes the key when
+// ARGV[4] is "0") if the key still holds ARGV[2] (or, when ARGV[1] is "0",
+// holds nothing). It returns {1} when it wrote, {0} when the key is
+// missing, and {0, value} with what the key holds otherwise, so that a
+// conflict costs no extra GET.
+var casScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+local match
+if ARGV[1] == '0' then match = (cur == false) else match = (cur == ARGV[2]) end
+if match then
+  if ARGV[4] == '0' then redis.call('DEL', KEYS[1])
+  else redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4]) end
+  return {1}
+end
+if cur == false then return {0} end
+return {0, cur}
+`)
+
+// patchGroup applies group, in order, to the record under key and writes
+// the result with a compare-and-set (casScript), one round trip: the
+// patches are applied to the record the first one's session last saw
+// (session.Patch.Base), and, when another writer changed the record
+// since, again to what Redis returned, until the write lands. Each
+// request gets its result.
 func (s *Store) patchGroup(key string, group []*patchReq) {
 	ctx, cancel := groupContext(group)
 	defer cancel()
-	results := make([]patchResult, len(group))
-	txn := func(tx *redis.Tx) error {
-		cur, err := tx.Get(ctx, key).Bytes()
-		if errors.Is(err, redis.Nil) {
-			cur, err = nil, nil
-		}
-		if err != nil {
-			return err
-		}
-		var last *patchReq // the last patch applied decides the expiry
-		for i, r := range group {
-			next, err := r.p.Apply(cur)
-			results[i] = patchResult{next, err}
+	base := group[0].p.Base() // a guess until Redis has confirmed it
+	confirmed := false
+	var (
+		results []patchResult
+		err     error
+	)
+	for attempt := 1; ; {
+		var next []byte
+		var ttl int64
+		results, next, ttl = s.applyGroup(group, base)
+		if !confirmed && (ttl < 0 || failed(results)) {
+			// A failure may come from a stale guess: read what is stored.
+			base, err = s.client.Get(ctx, key).Bytes()
+			if errors.Is(err, redis.Nil) {
+				base, err = nil, nil
+			}
 			if err != nil {
-				continue
+				break
 			}
-			last, cur = r, next
-			if s.ttl(r.expires) <= 0 {
-				cur = nil // this patch deletes the record; the next starts afresh
-			}
+			confirmed = true
+			continue
 		}
-		if last == nil {
-			return nil // every patch failed: nothing to write
+		if ttl < 0 {
+			break // every patch failed on the stored record: nothing to write
 		}
-		ttl := s.ttl(last.expires)
-		_, err = tx.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-			if ttl <= 0 {
-				pipe.Del(ctx, key)
-			} else {
-				pipe.Set(ctx, key, cur, time.Duration(ttl)*time.Second)
-			}
-			return nil
-		})
-		return err
-	}
-	var err error
-	for attempt := 1; ; attempt++ {
-		err = s.client.Watch(ctx, txn, key)
-		if err == nil || !errors.Is(err, redis.TxFailedErr) {
+		var wrote bool
+		wrote, base, err = s.compareAndSet(ctx, key, base, next, ttl)
+		if err != nil || wrote {
 			break
 		}
+		confirmed = true
 		if attempt == MaxPatchAttempts {
-			err = fmt.Errorf("record changed by other writers in each of %d attempts: %w", attempt, err)
+			err = fmt.Errorf("%w, %d attempts", ErrConflict, attempt)
 			break
 		}
-		if err = pause(ctx, attempt); err != nil {
-			break
+		if attempt > 1 { // the first retry has the fresh record already
+			if err = pause(ctx, attempt); err != nil {
+				break
+			}
 		}
+		attempt++
 	}
 	for i, r := range group {
 		if err != nil {
@@ -339,6 +361,58 @@ func (s *Store) patchGroup(key string, group []*patchReq) {
 		}
 		r.done <- results[i]
 	}
+}
+
+// applyGroup applies the patches of group in order to cur. It returns
+// each one's result, the record to write and its TTL in seconds (0:
+// delete the key), or a TTL of -1 when every patch failed.
+func (s *Store) applyGroup(group []*patchReq, cur []byte) ([]patchResult, []byte, int64) {
+	results := make([]patchResult, len(group))
+	ttl := int64(-1) // the last patch applied decides the expiry
+	for i, r := range group {
+		next, err := r.p.Apply(cur)
+		results[i] = patchResult{next, err}
+		if err != nil {
+			continue
+		}
+		cur, ttl = next, s.ttl(r.expires)
+		if ttl <= 0 {
+			cur, ttl = nil, 0 // this patch deletes the record; the next starts afresh
+		}
+	}
+	return results, cur, ttl
+}
+
+func failed(results []patchResult) bool {
+	return slices.ContainsFunc(results, func(r patchResult) bool { return r.err != nil })
+}
+
+// compareAndSet runs casScript: it writes next (or deletes the key when
+// ttl is 0) if key holds base (nil: nothing). It returns whether it wrote
+// and, when it did not, what key holds.
+func (s *Store) compareAndSet(ctx context.Context, key string, base, next []byte, ttl int64) (bool, []byte, error) {
+	exists := "1"
+	if base == nil {
+		exists = "0"
+	}
+	res, err := casScript.Run(ctx, s.client, []string{key}, exists, base, next, ttl).Slice()
+	if err != nil {
+		return false, nil, err
+	}
+	if len(res) == 0 {
+		return false, nil, fmt.Errorf("compare-and-set: empty reply")
+	}
+	if n, _ := res[0].(int64); n == 1 {
+		return true, next, nil
+	}
+	if len(res) < 2 {
+		return false, nil, nil // the key is gone
+	}
+	cur, ok := res[1].(string)
+	if !ok {
+		return false, nil, fmt.Errorf("compare-and-set: reply %T", res[1])
+	}
+	return false, []byte(cur), nil
 }
 
 // groupContext returns the context a group's transaction runs under: the

@@ -220,19 +220,19 @@ func TestPatchErrors(t *testing.T) {
 		t.Fatalf("Patch of a corrupt record: %v, want ErrCorruptRecord", err)
 	}
 
-	// A writer that changes the key inside every transaction, between
-	// WATCH and EXEC, makes every attempt fail.
+	// A writer that changes the key before every compare-and-set makes
+	// every attempt fail.
 	c2 := newClient(t, "redis://"+c.Options().Addr+"/0")
 	attempts := 0
 	c.AddHook(conflictHook{before: func(ctx context.Context, cmd redis.Cmder) {
-		if cmd.Name() == "get" && cmd.Args()[1] == "sess:"+id {
+		if cmd.Name() == "evalsha" && cmd.Args()[3] == "sess:"+id {
 			attempts++
 			c2.Set(ctx, "sess:"+id, `{"cookie":{},"visits":`+strconv.Itoa(attempts)+`}`, time.Hour)
 		}
 	}})
 	_, err = store.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
-	if !errors.Is(err, redis.TxFailedErr) || attempts != redisstore.MaxPatchAttempts {
-		t.Fatalf("Patch under constant conflict: %v after %d attempts; want TxFailedErr after %d", err, attempts, redisstore.MaxPatchAttempts)
+	if !errors.Is(err, redisstore.ErrConflict) || attempts != redisstore.MaxPatchAttempts {
+		t.Fatalf("Patch under constant conflict: %v after %d attempts; want ErrConflict after %d", err, attempts, redisstore.MaxPatchAttempts)
 	}
 
 	// A context that ends while retrying ends Patch.
@@ -245,7 +245,8 @@ func TestPatchErrors(t *testing.T) {
 }
 
 // Concurrent patches of one session from several processes (Stores on
-// clients of their own) conflict in Redis; WATCH makes the losers retry,
+// clients of their own) conflict in Redis; the compare-and-set makes the
+// losers retry on the record it returns,
 // and every change is kept. Each Patch returns the record as it stood
 // right after its own change, so the counts returned are 1..n once each.
 func TestPatchAcrossStores(t *testing.T) {
@@ -258,8 +259,8 @@ func TestPatchAcrossStores(t *testing.T) {
 	var conflicts atomic.Int64
 	for i := range stores {
 		c := newClient(t, url)
-		c.AddHook(execHook{after: func(err error) {
-			if errors.Is(err, redis.TxFailedErr) {
+		c.AddHook(conflictHook{before: func(_ context.Context, cmd redis.Cmder) {
+			if cmd.Name() == "evalsha" {
 				conflicts.Add(1)
 			}
 		}})
@@ -291,7 +292,7 @@ func TestPatchAcrossStores(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("%d transactions failed on a conflict and were retried", conflicts.Load())
+	t.Logf("%d compare-and-set calls for %d patches", conflicts.Load(), 2*stores*each)
 	seen := make(map[float64]bool)
 	for n := range counts {
 		if seen[n] || n < 1 || n > stores*each {
@@ -369,7 +370,7 @@ func TestPatchQueuedContextEnds(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	c.AddHook(conflictHook{before: func(_ context.Context, cmd redis.Cmder) {
-		if cmd.Name() == "get" && cmd.Args()[1] == "sess:"+id {
+		if cmd.Name() == "evalsha" && cmd.Args()[3] == "sess:"+id {
 			once.Do(func() { close(entered); <-release })
 		}
 	}})
@@ -392,22 +393,6 @@ func TestPatchQueuedContextEnds(t *testing.T) {
 	got, _ := store.Get(ctx(t), id)
 	if rec := recordOf(t, string(got)); rec["first"] != float64(1) || rec["second"] != nil {
 		t.Fatalf("after a dropped patch: %s", got)
-	}
-}
-
-// execHook calls after with the error of every pipeline (MULTI/EXEC
-// included) a client processes.
-type execHook struct {
-	after func(err error)
-}
-
-func (execHook) DialHook(next redis.DialHook) redis.DialHook          { return next }
-func (execHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
-func (h execHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		h.after(err)
-		return err
 	}
 }
 

@@ -281,13 +281,19 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 
 // Patch applies p to the live record under id (none, or an expired one,
 // is an empty record) with p.Apply, stores the result until expires (an
-// expiry already past deletes the record), and returns it. The read and
-// the write are one IMMEDIATE transaction, so concurrent patches of one
-// session, from this Store or another process, all take effect. It
+// expiry already past deletes the record), and returns it. It first tries
+// one statement: apply p to the record the session last saw (p.Base) and
+// UPDATE the row only if it still holds exactly that. When it does not
+// (another request wrote since), the read and the write are one IMMEDIATE
+// transaction. Either way concurrent patches of one session, from this
+// Store or another process, all take effect. It
 // returns an error wrapping p.Apply's error (session.ErrCorruptRecord,
 // session.ErrNotInteger), the context's or the driver's; the transaction
 // is rolled back then and the stored record is unchanged.
 func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) (merged []byte, err error) {
+	if merged, ok, err := s.patchBase(ctx, id, p, expires); ok || err != nil {
+		return merged, err
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: patch: begin: %w", err)
@@ -318,6 +324,32 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 		return nil, fmt.Errorf("sqlitestore: patch: commit: %w", err)
 	}
 	return merged, nil
+}
+
+// patchBase is Patch's fast path, a compare-and-set in one statement: it
+// applies p to p.Base and writes the result if the live row still holds
+// p.Base. It reports false, with no error, when that does not apply (no
+// base, a patch that does not apply to it, a row that changed or is gone,
+// an expiry already past), for the transaction to decide.
+func (s *Store) patchBase(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, bool, error) {
+	base := p.Base()
+	now, exp := s.now().UnixMilli(), expires.UnixMilli()
+	if base == nil || exp <= now {
+		return nil, false, nil
+	}
+	merged, err := p.Apply(base)
+	if err != nil {
+		return nil, false, nil // perhaps only the guess was wrong: read the row
+	}
+	res, err := s.w.ExecContext(ctx, "UPDATE sessions SET data = ?, expires = ? WHERE id = ? AND expires > ? AND data = ?",
+		merged, exp, id, now, base)
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlitestore: patch: write: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return nil, false, nil
+	}
+	return merged, true, nil
 }
 
 // Destroy deletes the record under id. Deleting a missing record is not

@@ -261,7 +261,8 @@ func patch(t *testing.T, s session.Store) {
 	}
 	const n = 200
 	id := newID(t)
-	if err := s.Set(ctx(t), id, record(0, `,"keep":true`), time.Now().Add(time.Hour)); err != nil {
+	first := record(0, `,"keep":true`)
+	if err := s.Set(ctx(t), id, first, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -273,9 +274,13 @@ func patch(t *testing.T, s session.Store) {
 			_, err := p.Patch(ctx(t), id, session.NewPatch(map[string]json.RawMessage{fmt.Sprint("k", i): json.RawMessage(strconv.Itoa(i))}, nil, nil), time.Now().Add(time.Hour))
 			errs <- err
 		}()
-		go func() { // ...and increments a shared counter
-			defer wg.Done()
-			_, err := p.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
+		go func() { // ...and increments a shared counter, half of them
+			defer wg.Done() // from the first record, soon stale (Patch.Base)
+			pt := session.NewPatch(nil, nil, map[string]int64{"visits": 1})
+			if i%2 == 0 {
+				pt.WithBase(first)
+			}
+			_, err := p.Patch(ctx(t), id, pt, time.Now().Add(time.Hour))
 			errs <- err
 		}()
 	}
@@ -302,6 +307,21 @@ func patch(t *testing.T, s session.Store) {
 	}
 	if lost > 0 || m["visits"] != float64(n) || m["keep"] != true {
 		t.Fatalf("after %d concurrent patches: %d keys lost, visits %v (want %d), keep %v", 2*n, lost, m["visits"], n, m["keep"])
+	}
+
+	// A base that is no longer stored is only a hint: the patch applies to
+	// what is stored. A base that is stored is what the patch applies to.
+	for i, base := range [][]byte{nil, first, nil, []byte("not json")} {
+		cur, _ := s.Get(ctx(t), id)
+		if i == 0 {
+			base = cur // the fresh base
+		}
+		merged, err := p.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}).WithBase(base), time.Now().Add(time.Hour))
+		var before, after map[string]any
+		if err != nil || json.Unmarshal(cur, &before) != nil || json.Unmarshal(merged, &after) != nil ||
+			after["visits"] != before["visits"].(float64)+1 || after["keep"] != true {
+			t.Fatalf("patch with base %.60s on %.60s: %v, %.200s", base, cur, err, merged)
+		}
 	}
 
 	// Deleting through a patch, and a patch on no record.
