@@ -80,8 +80,11 @@ type Options struct {
 // fails. Error messages never contain session IDs.
 type Store struct {
 	w, r *sql.DB // w: the one writing connection; r: read-only pool
-	now  func() time.Time
-	log  *slog.Logger
+	// Statements of the hot path, prepared once (SQLite's prepare costs
+	// as much as a small query).
+	get, put, cas, touch *sql.Stmt
+	now                  func() time.Time
+	log                  *slog.Logger
 
 	stop    context.CancelFunc // stops the sweeper; nil without one
 	done    chan struct{}      // closed when the sweeper has returned
@@ -166,6 +169,11 @@ func Open(path string, o Options) (*Store, error) {
 		o.Now = time.Now
 	}
 	s := &Store{w: w, r: r, now: o.Now, log: o.Logger, done: make(chan struct{})}
+	if err := s.prepare(); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+	}
 	if o.SweepInterval > 0 {
 		ctx, stop := context.WithCancel(context.Background())
 		s.stop = stop
@@ -175,6 +183,33 @@ func Open(path string, o Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// prepare prepares the statements of the hot path.
+func (s *Store) prepare() error {
+	for _, st := range []struct {
+		db  *sql.DB
+		sql string
+		to  **sql.Stmt
+	}{
+		{s.r, getSQL, &s.get},
+		{s.w, upsert, &s.put},
+		{s.w, casSQL, &s.cas},
+		{s.w, touchSQL, &s.touch},
+	} {
+		stmt, err := st.db.Prepare(st.sql)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*st.to = stmt
+	}
+	return nil
+}
+
+const (
+	getSQL   = "SELECT data FROM sessions WHERE id = ? AND expires > ?"
+	casSQL   = "UPDATE sessions SET data = ?, expires = ? WHERE id = ? AND expires > ? AND data = ?"
+	touchSQL = "UPDATE sessions SET expires = ? WHERE id = ? AND expires > ?"
+)
 
 // dsn returns the driver's name for the file at the absolute path abs
 // with the query q: a file: URI, so that no character of the path is
@@ -228,8 +263,7 @@ func initSchema(w *sql.DB) error {
 // wrapping the context's or the driver's error when the read fails.
 func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
 	var data []byte
-	err := s.r.QueryRowContext(ctx, "SELECT data FROM sessions WHERE id = ? AND expires > ?",
-		id, s.now().UnixMilli()).Scan(&data)
+	err := s.get.QueryRowContext(ctx, id, s.now().UnixMilli()).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, session.ErrNotFound
 	}
@@ -249,7 +283,7 @@ func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.
 	if exp <= s.now().UnixMilli() {
 		_, err = s.w.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", id)
 	} else {
-		_, err = s.w.ExecContext(ctx, upsert, id, record, exp)
+		_, err = s.put.ExecContext(ctx, id, record, exp)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlitestore: set: %w", err)
@@ -271,7 +305,7 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 	if exp <= now {
 		_, err = s.w.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", id)
 	} else {
-		_, err = s.w.ExecContext(ctx, "UPDATE sessions SET expires = ? WHERE id = ? AND expires > ?", exp, id, now)
+		_, err = s.touch.ExecContext(ctx, exp, id, now)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlitestore: touch: %w", err)
@@ -305,7 +339,7 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 	}()
 	now := s.now().UnixMilli()
 	var cur []byte
-	err = tx.QueryRowContext(ctx, "SELECT data FROM sessions WHERE id = ? AND expires > ?", id, now).Scan(&cur)
+	err = tx.QueryRowContext(ctx, getSQL, id, now).Scan(&cur)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlitestore: patch: read: %w", err)
 	}
@@ -341,8 +375,7 @@ func (s *Store) patchBase(ctx context.Context, id string, p *session.Patch, expi
 	if err != nil {
 		return nil, false, nil // perhaps only the guess was wrong: read the row
 	}
-	res, err := s.w.ExecContext(ctx, "UPDATE sessions SET data = ?, expires = ? WHERE id = ? AND expires > ? AND data = ?",
-		merged, exp, id, now, base)
+	res, err := s.cas.ExecContext(ctx, merged, exp, id, now, base)
 	if err != nil {
 		return nil, false, fmt.Errorf("sqlitestore: patch: write: %w", err)
 	}
@@ -408,6 +441,9 @@ func (s *Store) Close() error {
 			s.stop()
 		}
 		<-s.done
+		for _, st := range []*sql.Stmt{s.get, s.put, s.cas, s.touch} {
+			st.Close() // closing the databases would end them too
+		}
 		if err := errors.Join(s.r.Close(), s.w.Close()); err != nil {
 			s.closed = fmt.Errorf("sqlitestore: close: %w", err)
 		}
