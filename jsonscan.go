@@ -37,47 +37,79 @@ func scanJSONObject(b []byte, i, depth int, member func(key, val []byte) error) 
 	if depth > maxJSONDepth {
 		return 0, errJSONSyntax
 	}
-	i = skipJSONSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return i + 1, nil
-	}
-	var err error
+	ms := memberScanner{b: b, i: i, depth: depth}
 	for {
-		if i >= len(b) || b[i] != '"' {
-			return 0, errJSONSyntax
-		}
-		ks := i
-		if i, err = scanJSONString(b, i); err != nil {
+		k, v, ok, err := ms.next()
+		if err != nil {
 			return 0, err
 		}
-		ke := i
-		i = skipJSONSpace(b, i)
-		if i >= len(b) || b[i] != ':' {
-			return 0, errJSONSyntax
-		}
-		i = skipJSONSpace(b, i+1)
-		vs := i
-		if i, err = scanJSONValue(b, i, depth); err != nil {
-			return 0, err
+		if !ok {
+			return ms.i, nil
 		}
 		if member != nil {
-			if err := member(b[ks:ke], b[vs:i]); err != nil {
+			if err := member(k, v); err != nil {
 				return 0, err
 			}
 		}
+	}
+}
+
+// memberScanner walks the members of the JSON object at b[i] ('{') one
+// call of next at a time: a loop over it allocates nothing, where a
+// callback's captured variables would escape to the heap.
+type memberScanner struct {
+	b        []byte
+	i, depth int
+	state    int // 0: before the first member; 1: after a member; 2: done
+}
+
+// next returns the next member's raw key (quotes included) and raw value.
+// At the end of the object it returns ok false, with s.i just past it.
+func (s *memberScanner) next() (key, val []byte, ok bool, err error) {
+	b, i := s.b, s.i
+	switch s.state {
+	case 0:
+		i = skipJSONSpace(b, i+1)
+		if i < len(b) && b[i] == '}' {
+			s.i, s.state = i+1, 2
+			return nil, nil, false, nil
+		}
+	case 1:
 		i = skipJSONSpace(b, i)
 		if i >= len(b) {
-			return 0, errJSONSyntax
+			return nil, nil, false, errJSONSyntax
 		}
 		switch b[i] {
 		case '}':
-			return i + 1, nil
+			s.i, s.state = i+1, 2
+			return nil, nil, false, nil
 		case ',':
 			i = skipJSONSpace(b, i+1)
 		default:
-			return 0, errJSONSyntax
+			return nil, nil, false, errJSONSyntax
 		}
+	default:
+		return nil, nil, false, nil
 	}
+	if i >= len(b) || b[i] != '"' {
+		return nil, nil, false, errJSONSyntax
+	}
+	ks := i
+	if i, err = scanJSONString(b, i); err != nil {
+		return nil, nil, false, err
+	}
+	ke := i
+	i = skipJSONSpace(b, i)
+	if i >= len(b) || b[i] != ':' {
+		return nil, nil, false, errJSONSyntax
+	}
+	i = skipJSONSpace(b, i+1)
+	vs := i
+	if i, err = scanJSONValue(b, i, s.depth); err != nil {
+		return nil, nil, false, err
+	}
+	s.i, s.state = i, 1
+	return b[ks:ke], b[vs:i], true, nil
 }
 
 // scanJSONValue returns the index just past the value that starts at b[i].

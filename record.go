@@ -77,30 +77,36 @@ func scanRecord(b []byte) (rec *record, cookie []byte, hasCookie bool, err error
 	}
 	vals := make(map[string]json.RawMessage, 4)
 	var created []byte // the __created member, kept out of vals like the cookie
-	end, err := scanJSONObject(b, i, 1, func(k, v []byte) error {
-		var key string
+	ms := memberScanner{b: b, i: i, depth: 1}
+	for {
+		k, v, ok, serr := ms.next()
+		if serr != nil {
+			return nil, nil, false, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)
+		}
+		if !ok {
+			break
+		}
 		switch {
 		case rawKeyIs(k, "cookie"):
-			key = "cookie"
-		case rawKeyIs(k, createdKey):
-			key = createdKey
-		default:
-			var err error
-			if key, err = jsonString(k); err != nil {
-				return err
-			}
-		}
-		switch key {
-		case "cookie":
 			cookie, hasCookie = v, true
-		case createdKey:
+		case rawKeyIs(k, createdKey):
 			created = v
 		default:
-			vals[key] = v
+			key, err := jsonString(k)
+			if err != nil {
+				return nil, nil, false, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)
+			}
+			switch key { // an escaped spelling of a reserved key
+			case "cookie":
+				cookie, hasCookie = v, true
+			case createdKey:
+				created = v
+			default:
+				vals[key] = v
+			}
 		}
-		return nil
-	})
-	if err != nil || skipJSONSpace(b, end) != len(b) {
+	}
+	if skipJSONSpace(b, ms.i) != len(b) {
 		return nil, nil, false, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)
 	}
 	rec = &record{vals: vals}
