@@ -5,7 +5,9 @@ go 1.26.0
 replace github.com/sessionkit/session => ../
 
 require (
+	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/gorilla/securecookie v1.1.2
+	github.com/gorilla/sessions v1.4.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/sessionkit/session v0.0.0-00010101000000-000000000000

@@ -8,6 +8,7 @@ import (
 	"container/heap"
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,6 +48,7 @@ type Options struct {
 type Store struct {
 	mu      sync.RWMutex
 	items   map[string]*item
+	peak    int // most items since items was made: what its table is sized for
 	byExp   expiryHeap
 	max     int
 	now     func() time.Time
@@ -57,11 +59,13 @@ type Store struct {
 	closing sync.Once
 }
 
+// item is one record. It is kept small: with 100,000 sessions every byte
+// here is 100 KB.
 type item struct {
 	id      string
 	data    []byte
-	expires time.Time
-	index   int // position in byExp
+	expires int64 // Unix nanoseconds
+	index   int   // position in byExp
 }
 
 // New returns a Store with its sweeper running.
@@ -99,7 +103,7 @@ func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
 	s.mu.RLock()
 	it, ok := s.items[id]
 	var data []byte
-	if ok && s.now().Before(it.expires) {
+	if ok && s.now().UnixNano() < it.expires {
 		data = it.data
 	} else {
 		ok = false
@@ -135,7 +139,7 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var cur []byte
-	if it, ok := s.items[id]; ok && now.Before(it.expires) {
+	if it, ok := s.items[id]; ok && now.UnixNano() < it.expires {
 		cur = it.data
 	}
 	merged, err := p.Apply(cur)
@@ -151,8 +155,13 @@ func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.
 		s.removeLocked(id)
 		return
 	}
+	if cap(record)-len(record) > 8 {
+		// Keep only what the record needs: a patched record comes in a
+		// buffer with room to grow.
+		record = append(make([]byte, 0, len(record)), record...)
+	}
 	if it, ok := s.items[id]; ok {
-		it.data, it.expires = record, expires
+		it.data, it.expires = record, expires.UnixNano()
 		heap.Fix(&s.byExp, it.index)
 		return
 	}
@@ -167,8 +176,9 @@ func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.
 			s.removeLocked(s.byExp[0].id)
 		}
 	}
-	it := &item{id: id, data: record, expires: expires}
+	it := &item{id: id, data: record, expires: expires.UnixNano()}
 	s.items[id] = it
+	s.peak = max(s.peak, len(s.items))
 	heap.Push(&s.byExp, it)
 }
 
@@ -192,11 +202,11 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 	if !ok {
 		return nil
 	}
-	if !now.Before(it.expires) || !now.Before(expires) {
+	if now.UnixNano() >= it.expires || !now.Before(expires) {
 		s.removeLocked(id)
 		return nil
 	}
-	it.expires = expires
+	it.expires = expires.UnixNano()
 	heap.Fix(&s.byExp, it.index)
 	return nil
 }
@@ -259,11 +269,29 @@ func (s *Store) sweepEvery(d time.Duration) {
 // sweepLocked removes up to limit expired records, earliest first.
 func (s *Store) sweepLocked(now time.Time, limit int) int {
 	n := 0
-	for n < limit && len(s.byExp) > 0 && !now.Before(s.byExp[0].expires) {
+	for n < limit && len(s.byExp) > 0 && now.UnixNano() >= s.byExp[0].expires {
 		s.removeLocked(s.byExp[0].id)
 		n++
 	}
+	s.shrinkLocked() // after expiries, and after Destroys
 	return n
+}
+
+// shrinkLocked gives memory back once most sessions are gone: a Go map
+// never shrinks, nor does a slice's array, so when the store holds under
+// a quarter of what they were sized for, they are copied into new ones of
+// the right size.
+func (s *Store) shrinkLocked() {
+	n := len(s.items)
+	if s.peak < 1024 || n > s.peak/4 {
+		return
+	}
+	items := make(map[string]*item, n)
+	for id, it := range s.items {
+		items[id] = it
+	}
+	s.items, s.peak = items, n
+	s.byExp = slices.Clip(append(make(expiryHeap, 0, n), s.byExp...))
 }
 
 func (s *Store) removeLocked(id string) {
@@ -279,7 +307,7 @@ func (s *Store) removeLocked(id string) {
 type expiryHeap []*item
 
 func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires < h[j].expires }
 func (h expiryHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].index, h[j].index = i, j
