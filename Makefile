@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 2m
 STATICCHECK = v0.8.2
 # Fuzz targets: package:Target.
-FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzMiddleware ./sealed:FuzzOpen
+FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzPatchApply .:FuzzMiddleware ./sealed:FuzzOpen
 
 .PHONY: run test deps check unit fuzz fuzz-smoke bench bench-smoke clean
 

@@ -2,6 +2,7 @@ package session
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -96,6 +97,33 @@ func FuzzDecodeRecord(f *testing.F) {
 		enc2 := appendRecord(nil, &again.cookie, again.keys, again.vals, again.created)
 		if !bytes.Equal(enc, enc2) {
 			t.Fatalf("encoding not stable:\n%s\n%s", enc, enc2)
+		}
+	})
+}
+
+// FuzzPatchApply checks that Apply's fast path (applyFlat) writes exactly
+// what the decoding path writes, whenever it takes a record.
+func FuzzPatchApply(f *testing.F) {
+	f.Add([]byte(`{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/"},"visits":41}`), "user", []byte(`"alice"`), "visits", int64(1), "gone")
+	f.Add([]byte(`{"visits":1,"cookie":{"path":"/"},"b":[1,{"x":2}],"a":null,"__created":1700000000000}`), "a", []byte(`{}`), "n", int64(-5), "b")
+	f.Add([]byte(` { "z" : 1 , "y":"\u00e9" } `), "y", []byte(`2`), "z", int64(9), "")
+	f.Add([]byte(`{"visits":"many","cookie":{}}`), "k", []byte(`true`), "visits", int64(1), "x")
+	f.Add([]byte(`{"cookie":{"maxAge":"x"},"v":1}`), "k", []byte(`1`), "v", int64(1), "")
+	f.Fuzz(func(t *testing.T, stored []byte, setKey string, setVal []byte, addKey string, delta int64, delKey string) {
+		if !json.Valid(setVal) {
+			return
+		}
+		p := NewPatch(map[string]json.RawMessage{setKey: setVal}, []string{delKey}, map[string]int64{addKey: delta})
+		flat, ok := p.applyFlat(stored)
+		if !ok {
+			return
+		}
+		want, err := p.applyDecoded(stored)
+		if err != nil {
+			t.Fatalf("applyFlat took %q, applyDecoded failed: %v", stored, err)
+		}
+		if !bytes.Equal(flat, want) {
+			t.Fatalf("stored %q:\napplyFlat    %s\napplyDecoded %s", stored, flat, want)
 		}
 	})
 }

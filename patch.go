@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -62,6 +63,15 @@ var ErrNotInteger = fmt.Errorf("session: value is not an integer")
 // an express-session object, or ErrNotInteger for an increment of a
 // non-integer value.
 func (p *Patch) Apply(stored []byte) ([]byte, error) {
+	if out, ok := p.applyFlat(stored); ok {
+		return out, nil
+	}
+	return p.applyDecoded(stored)
+}
+
+// applyDecoded is Apply by way of a decoded record: it takes every record,
+// and reports every error.
+func (p *Patch) applyDecoded(stored []byte) ([]byte, error) {
 	rec := &record{vals: map[string]json.RawMessage{}}
 	if len(bytes.TrimSpace(stored)) > 0 {
 		var err error
@@ -73,6 +83,139 @@ func (p *Patch) Apply(stored []byte) ([]byte, error) {
 		return nil, err
 	}
 	return appendRecord(make([]byte, 0, len(stored)+64), &rec.cookie, rec.keys, rec.vals, rec.created), nil
+}
+
+// flatMembers is how many data members applyFlat handles: its working
+// set lives on the stack.
+const flatMembers = 16
+
+// flatMember is a data member of a stored record: its key, unquoted and
+// without escapes, and its raw value.
+type flatMember struct{ key, val []byte }
+
+// applyFlat is Apply without a map, for the usual record: at most
+// flatMembers members, keys of plain ASCII without escapes or duplicates,
+// and a patch that applies (its increments are of integers). It produces
+// exactly what applyDecoded does, and reports false, for applyDecoded to
+// take over, for anything else.
+func (p *Patch) applyFlat(stored []byte) ([]byte, bool) {
+	i := skipJSONSpace(stored, 0)
+	if i >= len(stored) || stored[i] != '{' {
+		return nil, false
+	}
+	var buf [flatMembers]flatMember
+	ms := buf[:0]
+	var created int64
+	sc := memberScanner{b: stored, i: i, depth: 1}
+	for {
+		k, v, ok, err := sc.next()
+		if err != nil {
+			return nil, false
+		}
+		if !ok {
+			break
+		}
+		key := k[1 : len(k)-1]
+		for _, c := range key {
+			if c < 0x20 || c >= 0x7f || c == '\\' {
+				return nil, false
+			}
+		}
+		switch string(key) {
+		case "cookie":
+			var c cookieData
+			if v[0] != '{' || c.decode(v) != nil {
+				return nil, false // applyDecoded reports the corrupt record
+			}
+			continue // the patch's cookie replaces it
+		case createdKey:
+			created = 0
+			if jsonKind(v) == '0' {
+				if ms, err := strconv.ParseFloat(string(v), 64); err == nil && ms > 0 {
+					created = int64(ms)
+				}
+			}
+			continue
+		}
+		if len(ms) == flatMembers || flatIndex(ms, string(key)) >= 0 {
+			return nil, false
+		}
+		ms = append(ms, flatMember{key, v})
+	}
+	if skipJSONSpace(stored, sc.i) != len(stored) {
+		return nil, false
+	}
+	for _, k := range p.del {
+		if j := flatIndex(ms, k); j >= 0 {
+			ms = append(ms[:j], ms[j+1:]...)
+		}
+	}
+	put := func(k string, v []byte) bool {
+		if j := flatIndex(ms, k); j >= 0 {
+			ms[j].val = v
+			return true
+		}
+		if len(ms) == flatMembers {
+			return false
+		}
+		ms = append(ms, flatMember{[]byte(k), v})
+		return true
+	}
+	for k, v := range p.set {
+		if !plainKey(k) || !put(k, v) {
+			return nil, false
+		}
+	}
+	for k, d := range p.add {
+		var cur int64
+		if j := flatIndex(ms, k); j >= 0 {
+			n, err := intValue(ms[j].val)
+			if err != nil {
+				return nil, false
+			}
+			cur = n
+		}
+		if !plainKey(k) || !put(k, strconv.AppendInt(nil, cur+d, 10)) {
+			return nil, false
+		}
+	}
+	slices.SortFunc(ms, func(a, b flatMember) int { return bytes.Compare(a.key, b.key) })
+	if created == 0 {
+		created = p.created
+	}
+	out := make([]byte, 0, len(stored)+64)
+	out = append(out, `{"cookie":`...)
+	out = p.cookie.appendJSON(out)
+	for _, m := range ms {
+		out = append(out, ',', '"')
+		out = append(out, m.key...)
+		out = append(out, '"', ':')
+		out = append(out, m.val...)
+	}
+	if created > 0 {
+		out = append(out, `,"`+createdKey+`":`...)
+		out = strconv.AppendInt(out, created, 10)
+	}
+	return append(out, '}'), true
+}
+
+func flatIndex(ms []flatMember, k string) int {
+	for j := range ms {
+		if string(ms[j].key) == k {
+			return j
+		}
+	}
+	return -1
+}
+
+// plainKey reports whether appendJSONString writes k as it is.
+func plainKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *Patch) applyTo(rec *record) error {
@@ -223,10 +366,52 @@ func (s *Session) canPatch() bool {
 
 // adopt replaces s's data with a merged record the store returned.
 func (s *Session) adopt(merged []byte) error {
+	if s.adoptInPlace(merged) {
+		s.base = merged
+		return nil
+	}
 	rec, err := decodeRecordData(merged)
 	if err != nil {
 		return err
 	}
 	s.keys, s.vals, s.base = rec.keys, rec.vals, merged
 	return nil
+}
+
+// adoptInPlace points s.vals at merged's values without a new map, when
+// merged holds exactly the keys s has (the usual case: the patch changed
+// values, not the key set), each written without escapes. It reports
+// false otherwise, having perhaps updated some values: the caller then
+// replaces them all.
+func (s *Session) adoptInPlace(merged []byte) bool {
+	i := skipJSONSpace(merged, 0)
+	if i >= len(merged) || merged[i] != '{' {
+		return false
+	}
+	ms := memberScanner{b: merged, i: i, depth: 1}
+	n := 0
+	for {
+		k, v, ok, err := ms.next()
+		if err != nil {
+			return false
+		}
+		if !ok {
+			break
+		}
+		if rawKeyIs(k, "cookie") || rawKeyIs(k, createdKey) {
+			continue
+		}
+		raw := k[1 : len(k)-1]
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			return false
+		}
+		// The key string s already holds, found without allocating one.
+		j := sort.Search(len(s.keys), func(j int) bool { return s.keys[j] >= string(raw) })
+		if j == len(s.keys) || s.keys[j] != string(raw) {
+			return false // a key s lacks
+		}
+		s.vals[s.keys[j]] = v
+		n++
+	}
+	return skipJSONSpace(merged, ms.i) == len(merged) && n == len(s.vals)
 }

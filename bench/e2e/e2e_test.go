@@ -123,7 +123,7 @@ func TestEndToEnd(t *testing.T) {
 		lost[tg.name] = measureLost(t, s, tg, urls[tg.name])
 		lu := lost[tg.name]
 		t.Logf("lost updates, %s: %d of %d kept", tg.name, lu.kept, lu.served)
-		if !tg.inCookie && lu.kept < lu.served {
+		if strings.HasPrefix(tg.name, "visits") && !tg.inCookie && lu.kept < lu.served { // ours: nothing lost
 			t.Errorf("%s: %d of %d concurrent increments kept", tg.name, lu.kept, lu.served)
 		}
 	}
