@@ -165,7 +165,7 @@ func (s *Session) Destroy(ctx context.Context) error {
 	}
 	s.destroyed = true
 	clear(s.vals)
-	clear(s.prev)
+	s.prev = s.prev[:0]
 	s.keys = s.keys[:0]
 	return nil
 }
@@ -185,7 +185,7 @@ func (s *Session) Reload(ctx context.Context) error {
 	}
 	if s.sm != nil {
 		s.vals, s.keys, s.changed, s.loadedSealed = map[string]json.RawMessage{}, nil, false, false
-		clear(s.prev)
+		s.prev = s.prev[:0]
 		if s.raw != "" {
 			_ = s.unseal(s.raw, time.Now()) // it opened at load; an error leaves it empty
 		}
@@ -206,7 +206,7 @@ func (s *Session) Reload(ctx context.Context) error {
 	if rec.created > 0 {
 		s.created = rec.created
 	}
-	clear(s.prev)
+	s.prev = s.prev[:0]
 	s.cookieDirty = false
 	s.saved, s.savedID = true, s.id
 	return nil

@@ -262,7 +262,8 @@ func NewPatch(set map[string]json.RawMessage, del []string, add map[string]int64
 // plus add.
 func (s *Session) patchLocked(add map[string]int64) *Patch {
 	p := &Patch{cookie: s.cookie, created: s.created, add: add, base: s.base}
-	for k := range s.prev {
+	for _, pv := range s.prev {
+		k := pv.key
 		if v, ok := s.vals[k]; ok {
 			if p.set == nil {
 				p.set = make(map[string]json.RawMessage)

@@ -45,11 +45,12 @@ type Session struct {
 	// prev holds, for each key changed since the last load or save, its
 	// value then (nil: absent). Comparing it with vals tells whether the
 	// data really changed: setting a key to its old value is no change.
-	prev        map[string]json.RawMessage
-	cookieDirty bool // SetMaxAge since the last save
-	sticky      bool // changed since load or generation, even if saved since
-	forceSave   bool // the record needs a write (e.g. a creation time added)
-	saved       bool // the store holds this state (express's savedHash)
+	prev        []prevVal
+	prevBuf     [2]prevVal // prev's first array: most requests change a key or two
+	cookieDirty bool       // SetMaxAge since the last save
+	sticky      bool       // changed since load or generation, even if saved since
+	forceSave   bool       // the record needs a write (e.g. a creation time added)
+	saved       bool       // the store holds this state (express's savedHash)
 	savedID     string
 	wrote       bool   // this request wrote the record (its expiry is fresh)
 	base        []byte // the record as last read or written, a hint for Patch.Base
@@ -192,16 +193,24 @@ func (s *Session) setLocked(key string, raw json.RawMessage) {
 // remember records a key's value before its first change since the last
 // load or save.
 func (s *Session) remember(key string, old json.RawMessage, had bool) {
-	if _, seen := s.prev[key]; seen {
-		return
-	}
-	if s.prev == nil {
-		s.prev = make(map[string]json.RawMessage)
+	for _, pv := range s.prev {
+		if pv.key == key {
+			return
+		}
 	}
 	if !had {
 		old = nil
 	}
-	s.prev[key] = old
+	if s.prev == nil {
+		s.prev = s.prevBuf[:0]
+	}
+	s.prev = append(s.prev, prevVal{key, old})
+}
+
+// prevVal is a changed key's value at the last load or save (nil: absent).
+type prevVal struct {
+	key string
+	old json.RawMessage
 }
 
 // Delete removes key. Deleting a missing key does nothing.
@@ -321,8 +330,9 @@ func (s *Session) options() *Options {
 
 // dataDirty reports whether the data differs from the last load or save.
 func (s *Session) dataDirty() bool {
-	for k, old := range s.prev {
-		cur, ok := s.vals[k]
+	for _, pv := range s.prev {
+		cur, ok := s.vals[pv.key]
+		old := pv.old
 		if ok != (old != nil) || !bytes.Equal(cur, old) {
 			return true
 		}
@@ -353,7 +363,7 @@ func (s *Session) encode() []byte {
 // markSaved moves the baseline to the current state after a store write.
 func (s *Session) markSaved() {
 	s.sticky = s.sticky || s.cookieDirty || s.dataDirty()
-	clear(s.prev)
+	s.prev = s.prev[:0]
 	s.cookieDirty, s.forceSave = false, false
 	s.saved, s.savedID = true, s.id
 	s.wrote = true
