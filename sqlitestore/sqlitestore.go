@@ -83,6 +83,7 @@ type Store struct {
 	// Statements of the hot path, prepared once (SQLite's prepare costs
 	// as much as a small query).
 	get, put, cas, touch *sql.Stmt
+	wget, del            *sql.Stmt // on the writer, for Patch's transaction
 	now                  func() time.Time
 	log                  *slog.Logger
 
@@ -195,6 +196,8 @@ func (s *Store) prepare() error {
 		{s.w, upsert, &s.put},
 		{s.w, casSQL, &s.cas},
 		{s.w, touchSQL, &s.touch},
+		{s.w, getSQL, &s.wget},
+		{s.w, deleteSQL, &s.del},
 	} {
 		stmt, err := st.db.Prepare(st.sql)
 		if err != nil {
@@ -206,9 +209,10 @@ func (s *Store) prepare() error {
 }
 
 const (
-	getSQL   = "SELECT data FROM sessions WHERE id = ? AND expires > ?"
-	casSQL   = "UPDATE sessions SET data = ?, expires = ? WHERE id = ? AND expires > ? AND data = ?"
-	touchSQL = "UPDATE sessions SET expires = ? WHERE id = ? AND expires > ?"
+	getSQL    = "SELECT data FROM sessions WHERE id = ? AND expires > ?"
+	casSQL    = "UPDATE sessions SET data = ?, expires = ? WHERE id = ? AND expires > ? AND data = ?"
+	touchSQL  = "UPDATE sessions SET expires = ? WHERE id = ? AND expires > ?"
+	deleteSQL = "DELETE FROM sessions WHERE id = ?"
 )
 
 // dsn returns the driver's name for the file at the absolute path abs
@@ -339,7 +343,7 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 	}()
 	now := s.now().UnixMilli()
 	var cur []byte
-	err = tx.QueryRowContext(ctx, getSQL, id, now).Scan(&cur)
+	err = tx.StmtContext(ctx, s.wget).QueryRowContext(ctx, id, now).Scan(&cur)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlitestore: patch: read: %w", err)
 	}
@@ -347,9 +351,9 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 		return nil, fmt.Errorf("sqlitestore: patch: %w", err)
 	}
 	if exp := expires.UnixMilli(); exp <= now {
-		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", id)
+		_, err = tx.StmtContext(ctx, s.del).ExecContext(ctx, id)
 	} else {
-		_, err = tx.ExecContext(ctx, upsert, id, merged, exp)
+		_, err = tx.StmtContext(ctx, s.put).ExecContext(ctx, id, merged, exp)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: patch: write: %w", err)
@@ -441,7 +445,7 @@ func (s *Store) Close() error {
 			s.stop()
 		}
 		<-s.done
-		for _, st := range []*sql.Stmt{s.get, s.put, s.cas, s.touch} {
+		for _, st := range []*sql.Stmt{s.get, s.put, s.cas, s.touch, s.wget, s.del} {
 			st.Close() // closing the databases would end them too
 		}
 		if err := errors.Join(s.r.Close(), s.w.Close()); err != nil {
