@@ -34,12 +34,22 @@ unit:
 	CI=$${CI:-} $(GO) test -race -count=1 ./...
 
 ## bench: run the benchmarks beside the peers and regenerate BENCHMARKS.md
-bench:
+## (installs wrk, Redis and PostgreSQL from Debian's packages if missing,
+## and the Node peers from bench/node/package-lock.json; about 15 minutes)
+bench: bench/node/node_modules/.installed
+	bench/install.sh
 	bench/report.sh
 
-# bench-smoke: every benchmark a few times, to keep them compiling and working
+bench/node/node_modules/.installed: bench/node/package-lock.json
+	npm ci --prefix bench/node --no-audit --no-fund --loglevel=error
+	touch $@
+
+# bench-smoke: every benchmark a few times, the peers' count check, and the
+# end-to-end harness for a second per run on four targets
 bench-smoke:
-	cd bench && $(GO) vet ./... && $(GO) test -run='^$$' -bench=. -benchtime=20x .
+	cd bench && $(GO) vet ./... && $(GO) test -count=1 . && \
+		$(GO) test -run='^$$' -bench=. -benchtime=20x . && \
+		$(GO) test -count=1 -run=TestEndToEnd ./e2e
 
 ## fuzz-smoke: each fuzz target for a few seconds (part of `make test`)
 fuzz-smoke:
@@ -54,4 +64,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf $(NODE_APPS:%=testdata/%/node_modules)
+	rm -rf $(NODE_APPS:%=testdata/%/node_modules) bench/node/node_modules

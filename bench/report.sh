@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of this module and writes ../BENCHMARKS.md.
-# COUNT (default 6) and BENCHTIME (default 500ms) tune the run.
+# Runs the benchmarks of this module, in process and end to end, and
+# writes ../BENCHMARKS.md. `make bench` installs what they need first.
+# COUNT (default 6) and BENCHTIME (default 500ms) tune the in-process run;
+# E2E_DURATION (5s), E2E_ROUNDS (3) and E2E_LOST (10s) the wrk run.
 set -euo pipefail
 cd "$(dirname "$0")"
 count=${COUNT:-6}
 benchtime=${BENCHTIME:-500ms}
+e2e_duration=${E2E_DURATION:-5s}
+e2e_rounds=${E2E_ROUNDS:-3}
+e2e_lost=${E2E_LOST:-10s}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-raw=$tmp/this-run
+raw=$tmp/in-process
 go test -run='^$' -bench=. -benchmem -count="$count" -benchtime="$benchtime" . | tee "$raw"
 stat=$(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20251208221838-04cf7a2dca90 "$raw")
+go test -count=1 -v -timeout=60m -run=TestEndToEnd ./e2e -args -e2e.out="$tmp/e2e.md" \
+	-e2e.duration="$e2e_duration" -e2e.rounds="$e2e_rounds" -e2e.lost="$e2e_lost" | grep -v '^=== '
+
+# median NAME UNIT: the median of UNIT over the runs of benchmark NAME.
+median() {
+	awk -v name="$1" -v unit="$2" '
+		$1 ~ "^Benchmark" name "-[0-9]+$" { for (i = 3; i < NF; i++) if ($(i+1) == unit) print $i }' "$raw" |
+		sort -g | awk '{ v[NR] = $1 } END {
+			if (NR == 0) print "?"; else if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2] + v[NR/2+1]) / 2 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "?" || b == "?") print "?"; else printf "%.2f", a / b }'; }
+
 {
 	echo "# Benchmarks"
 	echo
@@ -17,35 +34,72 @@ stat=$(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20251208221838-04cf7a2dca90
 	echo
 	echo "- Date: $(date -u +%Y-%m-%d)"
 	echo "- Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-	echo "- Go: $(go version | cut -d' ' -f3-)"
-	echo "- Peers: gorilla/securecookie $(go list -m -f '{{.Version}}' github.com/gorilla/securecookie); store drivers: go-redis $(go list -m -f '{{.Version}}' github.com/redis/go-redis/v9), pgx $(go list -m -f '{{.Version}}' github.com/jackc/pgx/v5), modernc.org/sqlite $(go list -m -f '{{.Version}}' modernc.org/sqlite)"
-	echo "- Command: \`go test -bench=. -benchmem -count=$count -benchtime=$benchtime ./bench\`, summarized by benchstat"
+	echo "- Go: $(go version | cut -d' ' -f3-); Node $(node --version)"
+	echo "- Peers: scs $(go list -m -f '{{.Version}}' github.com/alexedwards/scs/v2), gorilla/sessions $(go list -m -f '{{.Version}}' github.com/gorilla/sessions), gorilla/securecookie $(go list -m -f '{{.Version}}' github.com/gorilla/securecookie); Node peers pinned in bench/node/package-lock.json: $(cd node && node -e 'const l=require("./package-lock.json").packages;console.log(["express","express-session","connect-redis","fastify","@fastify/secure-session"].map(n=>n+" "+l["node_modules/"+n].version).join(", "))')"
+	echo "- Store drivers: go-redis $(go list -m -f '{{.Version}}' github.com/redis/go-redis/v9), pgx $(go list -m -f '{{.Version}}' github.com/jackc/pgx/v5), modernc.org/sqlite $(go list -m -f '{{.Version}}' modernc.org/sqlite); servers: redis-server $(redis-server --version | awk '{print $3}' | cut -d= -f2), PostgreSQL $(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)"
+	echo "- Commands: \`go test -bench=. -benchmem -count=$count -benchtime=$benchtime ./bench\` (summarized by benchstat), then \`go test -run=TestEndToEnd ./bench/e2e -args -e2e.out=... -e2e.duration=$e2e_duration -e2e.rounds=$e2e_rounds -e2e.lost=$e2e_lost\`"
 	echo
-	echo "## What is measured"
+	echo "## End to end: wrk against the visit tracker and the peers"
 	echo
-	echo "### Stores: a request through the middleware"
+	echo "Every target serves the visit tracker's GET /: count the visit in the session and"
+	echo "render the page (the same html/template views for the Go servers, the same HTML"
+	echo "for the Node ones). \`bare\` is a net/http handler rendering that page without"
+	echo "sessions: the ratios are the cost of the session layer. \`visits STORE\` is"
+	echo "\`cmd/visits -store STORE\` (sealed: \`-store cookie\`). Scenarios: *returning*,"
+	echo "every request sends one visitor's cookie (32 connections on one session);"
+	echo "*1,000 returning*, bench/e2e/rotate.lua sends 1,000 visitors' cookies in turn;"
+	echo "*new visitor*, no cookie (a session is created and stored each request)."
+	echo "Redis and PostgreSQL are throwaway servers on loopback; SQLite a WAL file."
+	echo
+	cat "$tmp/e2e.md"
+	echo
+	echo "## In process: one request through each middleware"
+	echo
+	echo "\`BenchmarkMiddleware/PEER/SCENARIO\`: one GET / of the visit tracker (increment"
+	echo "the count, render the page), in process, one request at a time, through our"
+	echo "memory store (\`memory\`), our sealed cookies (\`sealed\`), scs with its memory"
+	echo "store, gorilla/sessions' encrypted CookieStore, and no sessions (\`bare\`)."
+	echo "Same scenarios as above (rotating: 1,000 visitors in turn)."
+	echo
+	echo "| scenario | ours (memory) ns/op | scs ns/op | ours ÷ scs | ours allocs/op | scs allocs/op | ours ÷ scs |"
+	echo "|---|---|---|---|---|---|---|"
+	for sc in returning rotating new; do
+		on=$(median "Middleware/memory/$sc" ns/op); sn=$(median "Middleware/scs/$sc" ns/op)
+		oa=$(median "Middleware/memory/$sc" allocs/op); sa=$(median "Middleware/scs/$sc" allocs/op)
+		echo "| $sc | $on | $sn | $(ratio "$on" "$sn") | $oa | $sa | $(ratio "$oa" "$sa") |"
+	done
+	echo
+	echo "### Memory per session"
+	echo
+	echo "\`BenchmarkRetainedPerSession\`: 100,000 new visitors each get a session holding"
+	echo "\`{\"visits\":1}\` through the middleware, with a 3-second lifetime; \`B/session\` is"
+	echo "the growth of the live heap (after two collections) per session, and"
+	echo "\`B/session-expired\` what is still held once they have expired and the store's"
+	echo "sweeper has run (0: back to the idle heap)."
+	echo
+	echo "| store | B/session | B/session-expired |"
+	echo "|---|---|---|"
+	for st in memory scs; do
+		echo "| $st | $(median "RetainedPerSession/$st" B/session) | $(median "RetainedPerSession/$st" B/session-expired) |"
+	done
+	echo
+	echo "### Stores: a request through the middleware, in parallel"
 	echo
 	echo "\`BenchmarkStoreRoundTrip/STORE/returning\`: a returning visitor's request through"
-	echo "\`session.Manager.Handler\` (in process, \`httptest\`): verify the cookie, load the"
-	echo "record from the store, \`Session.Increment(\"visits\", 1)\` (an atomic patch on the"
-	echo "store: a transaction or WATCH/MULTI), done. \`/new\`: a visitor without a cookie:"
-	echo "generate an ID, write the record with its increment, set the cookie."
-	echo "$(( $(nproc) * 2 )) goroutines run requests in parallel, each its own visitor. Redis and"
-	echo "PostgreSQL are real servers on loopback, started by the benchmark (\`redis-server\`"
-	echo "$(redis-server --version | awk '{print $3}' | cut -d= -f2), PostgreSQL $(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)); SQLite is a WAL file in a temporary"
-	echo "directory. \`req/s\` is requests completed per second of wall time, \`p99-us\` the"
-	echo "99th-percentile latency of one request in microseconds, \`sec/op\` wall time"
-	echo "divided by requests (so it falls as parallelism helps)."
+	echo "\`session.Manager.Handler\`: verify the cookie, load the record, \`Increment\`"
+	echo "(an atomic patch on the store), done. \`/new\`: a visitor without a cookie."
+	echo "$(( $(nproc) * 2 )) goroutines run requests in parallel, each its own visitor. \`req/s\` is"
+	echo "requests completed per second of wall time, \`p99-us\` the 99th-percentile"
+	echo "latency of one request in microseconds."
 	echo
 	echo "### Sealed cookies: seal and open, beside gorilla/securecookie"
 	echo
-	echo "Each operation includes the JSON encoding or decoding of the session data,"
-	echo "so the two sides do the same work. \`sealed\` is XSalsa20-Poly1305 (NaCl"
-	echo "secretbox, @fastify/secure-session's format); securecookie is AES-256-CTR +"
-	echo "HMAC-SHA256 with its JSON serializer. \`small\` is \`{\"visits\":42}\`, \`1KB\` a"
-	echo "session of about a kilobyte."
+	echo "Each operation includes the JSON encoding or decoding of the session data."
+	echo "\`sealed\` is XSalsa20-Poly1305 (NaCl secretbox, @fastify/secure-session's"
+	echo "format); securecookie is AES-256-CTR + HMAC-SHA256 with its JSON serializer."
+	echo "\`small\` is \`{\"visits\":42}\`, \`1KB\` a session of about a kilobyte."
 	echo
-	echo "## Results"
+	echo "### All in-process results (benchstat)"
 	echo
 	echo '```'
 	echo "$stat"
