@@ -45,6 +45,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sessionkit/session"
+	"github.com/sessionkit/session/internal/keylock"
 )
 
 // DefaultTableName is the table used when Options.TableName is empty,
@@ -123,6 +124,7 @@ type Store struct {
 	getSQL, setSQL, touchSQL, delSQL string
 	lockSQL, insertLockSQL, pruneSQL string
 	updateSQL, casSQL                string
+	locks                            keylock.Locks // per session, in this process
 
 	cancel context.CancelFunc // stops the pruner; nil without one
 	done   chan struct{}      // closed when the pruner has returned
@@ -311,10 +313,33 @@ func (s *Store) del(ctx context.Context, id string) error {
 // as well. It returns the merged record, or, when p.Apply fails, its error
 // (wrapping session.ErrCorruptRecord or session.ErrNotInteger) with
 // nothing written.
-func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, error) {
-	if merged, ok, err := s.patchBase(ctx, id, p, expires); ok || err != nil {
+func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) (merged []byte, err error) {
+	// Patches of one session in this process take turns, each with the
+	// record the previous one wrote as its base: under concurrency the
+	// compare-and-set then succeeds, and no transaction holds the row.
+	e, err := s.locks.Lock(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: patch: %w", err)
+	}
+	defer func() {
+		e.Last = nil
+		if err == nil {
+			e.Last = merged
+		}
+		s.locks.Unlock(id, e)
+	}()
+	base := p.Base()
+	if e.Last != nil {
+		base = e.Last
+	}
+	if merged, ok, err := s.patchBase(ctx, id, p, base, expires); ok || err != nil {
 		return merged, err
 	}
+	return s.patchTx(ctx, id, p, expires)
+}
+
+// patchTx is Patch in a transaction holding the row's lock.
+func (s *Store) patchTx(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, error) {
 	var merged []byte
 	err := s.run(ctx, func(c *pgxpool.Conn) error {
 		tx, err := c.Begin(ctx)
@@ -351,14 +376,13 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 }
 
 // patchBase is Patch's fast path, a compare-and-set in one statement: it
-// applies p to p.Base and writes the result if the live row still holds
-// p.Base. It reports false, with no error, when that does not apply (no
+// applies p to base (p.Base, or what this process last wrote) and writes
+// the result if the live row still holds base. It reports false, with no error, when that does not apply (no
 // base, a patch that does not apply to it, a row that changed or is gone,
 // an expiry already past), for the transaction to decide. A statement
 // that may have reached the server is not sent again: it may have taken
 // effect.
-func (s *Store) patchBase(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, bool, error) {
-	base := p.Base()
+func (s *Store) patchBase(ctx context.Context, id string, p *session.Patch, base []byte, expires time.Time) ([]byte, bool, error) {
 	if base == nil || !time.Now().Before(expires) {
 		return nil, false, nil
 	}

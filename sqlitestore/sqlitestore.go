@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/sessionkit/session"
+	"github.com/sessionkit/session/internal/keylock"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -84,6 +85,7 @@ type Store struct {
 	// as much as a small query).
 	get, put, cas, touch *sql.Stmt
 	wget, del            *sql.Stmt // on the writer, for Patch's transaction
+	locks                keylock.Locks
 	now                  func() time.Time
 	log                  *slog.Logger
 
@@ -329,9 +331,32 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 // session.ErrNotInteger), the context's or the driver's; the transaction
 // is rolled back then and the stored record is unchanged.
 func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) (merged []byte, err error) {
-	if merged, ok, err := s.patchBase(ctx, id, p, expires); ok || err != nil {
+	// Patches of one session in this process take turns, each with the
+	// record the previous one wrote as its base: under concurrency the
+	// compare-and-set then succeeds, and the transaction is not needed.
+	e, err := s.locks.Lock(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: patch: %w", err)
+	}
+	defer func() {
+		e.Last = nil
+		if err == nil {
+			e.Last = merged
+		}
+		s.locks.Unlock(id, e)
+	}()
+	base := p.Base()
+	if e.Last != nil {
+		base = e.Last
+	}
+	if merged, ok, err := s.patchBase(ctx, id, p, base, expires); ok || err != nil {
 		return merged, err
 	}
+	return s.patchTx(ctx, id, p, expires)
+}
+
+// patchTx is Patch in an IMMEDIATE transaction: read, apply, write.
+func (s *Store) patchTx(ctx context.Context, id string, p *session.Patch, expires time.Time) (merged []byte, err error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: patch: begin: %w", err)
@@ -365,12 +390,11 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 }
 
 // patchBase is Patch's fast path, a compare-and-set in one statement: it
-// applies p to p.Base and writes the result if the live row still holds
-// p.Base. It reports false, with no error, when that does not apply (no
+// applies p to base (p.Base, or what this process last wrote) and writes
+// the result if the live row still holds base. It reports false, with no error, when that does not apply (no
 // base, a patch that does not apply to it, a row that changed or is gone,
 // an expiry already past), for the transaction to decide.
-func (s *Store) patchBase(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, bool, error) {
-	base := p.Base()
+func (s *Store) patchBase(ctx context.Context, id string, p *session.Patch, base []byte, expires time.Time) ([]byte, bool, error) {
 	now, exp := s.now().UnixMilli(), expires.UnixMilli()
 	if base == nil || exp <= now {
 		return nil, false, nil
