@@ -17,6 +17,9 @@
 // one process or many. It works with a single server, Sentinel or a Redis
 // Cluster client (one key is one slot).
 //
+// Sessions use no RESP3 feature: a client with Protocol: 2 saves go-redis
+// a look for push notifications (a read syscall) on every command.
+//
 // Errors from Redis are returned wrapped; the Manager reports them as
 // session.ErrStore (503 by default). The client's own settings (timeouts,
 // retries, pool size) apply to every call.

@@ -45,6 +45,11 @@ func openStore(ctx context.Context, cfg config) (session.Store, func() error, er
 		if err != nil {
 			return nil, nil, fmt.Errorf("redis store: %w", err)
 		}
+		if !strings.Contains(s, "protocol=") {
+			// Sessions need no RESP3 push notifications, and with RESP3
+			// go-redis looks for them on every command (a read syscall).
+			opt.Protocol = 2
+		}
 		client := redis.NewClient(opt)
 		return redisStore(client), client.Close, nil
 	case strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://"):
