@@ -129,25 +129,60 @@ func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.
 }
 
 // Patch applies p to the live record under id (none is an empty record)
-// and stores the result until expires, under the store's lock, so
-// concurrent patches of one session all take effect.
+// and stores the result until expires, so that concurrent patches of one
+// session all take effect. p.Apply runs outside the store's lock; the
+// result is stored only if the record is still the one it was applied
+// to, and otherwise applied again to the newer one (after a few tries,
+// under the lock).
 func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	for range optimisticPatches {
+		now := s.now()
+		s.mu.RLock()
+		cur := s.liveLocked(id, now)
+		s.mu.RUnlock()
+		merged, err := p.Apply(cur)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		if sameRecord(s.liveLocked(id, now), cur) {
+			s.setLocked(now, id, merged, expires)
+			s.mu.Unlock()
+			return merged, nil
+		}
+		s.mu.Unlock()
+	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var cur []byte
-	if it, ok := s.items[id]; ok && now.UnixNano() < it.expires {
-		cur = it.data
-	}
-	merged, err := p.Apply(cur)
+	merged, err := p.Apply(s.liveLocked(id, now))
 	if err != nil {
 		return nil, err
 	}
 	s.setLocked(now, id, merged, expires)
 	return merged, nil
+}
+
+// optimisticPatches is how many times Patch applies a patch outside the
+// lock before it holds the lock while it applies.
+const optimisticPatches = 3
+
+// liveLocked returns the record under id, or nil when there is none or
+// it has expired.
+func (s *Store) liveLocked(id string, now time.Time) []byte {
+	if it, ok := s.items[id]; ok && now.UnixNano() < it.expires {
+		return it.data
+	}
+	return nil
+}
+
+// sameRecord reports whether a and b are the same stored record (the
+// same slice: stored records are never modified, only replaced).
+func sameRecord(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.Time) {
