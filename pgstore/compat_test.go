@@ -58,7 +58,7 @@ func TestSharedWithConnectPgSimple(t *testing.T) {
 			// connect.sid cookie one app sets goes to the other.
 			visitor := func() *http.Client {
 				jar, _ := cookiejar.New(nil)
-				return &http.Client{Jar: jar, Timeout: 10 * time.Second}
+				return &http.Client{Jar: jar, Timeout: 30 * time.Second}
 			}
 			var goURL string
 			goSide := func() string {

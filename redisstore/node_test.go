@@ -62,7 +62,7 @@ func TestSharedWithConnectRedis(t *testing.T) {
 				t.Cleanup(goSrv.Close)
 
 				jar, _ := cookiejar.New(nil)
-				browser := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+				browser := &http.Client{Jar: jar, Timeout: 30 * time.Second}
 				wantTTL := maxAge
 				if maxAge == 0 {
 					wantTTL = session.DefaultStoreTTL

@@ -116,7 +116,7 @@ func (tg target) start(t *testing.T, e *env) string {
 	url := "http://" + addr + "/"
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_, _, err := visit(ctx, url, "")
 		cancel()
 		if err == nil {

@@ -86,7 +86,7 @@ func parseWrk(t *testing.T, out string) load {
 
 // client makes the requests around the loads: no keep-alive pool limits,
 // no cookie jar (cookies are handled by hand).
-var client = &http.Client{Timeout: 10 * time.Second}
+var client = &http.Client{Timeout: 30 * time.Second}
 
 // visit sends GET / with cookie ("" for none) and returns the cookie the
 // response set ("name=value", or cookie when none) and the count shown.

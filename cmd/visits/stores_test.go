@@ -38,8 +38,8 @@ func startVisits(t *testing.T, args []string, vars map[string]string) string {
 			if err != nil {
 				t.Errorf("run %q: %v", args, err)
 			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("run %q did not stop within 10s", args)
+		case <-time.After(30 * time.Second):
+			t.Errorf("run %q did not stop within 30s", args)
 		}
 	})
 	select {
@@ -47,8 +47,8 @@ func startVisits(t *testing.T, args []string, vars map[string]string) string {
 		return "http://" + addr
 	case err := <-done:
 		t.Fatalf("run %q returned before listening: %v", args, err)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("run %q did not listen within 30s", args)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("run %q did not listen within 60s", args)
 	}
 	return ""
 }

@@ -33,10 +33,10 @@ const PostgresURLEnv = "SESSION_TEST_POSTGRES_URL"
 
 const (
 	// pgCmdTimeout bounds initdb, pg_ctl start and pg_ctl stop.
-	pgCmdTimeout = 60 * time.Second
+	pgCmdTimeout = 120 * time.Second
 	// pgReadyTimeout bounds the wait for a started server to accept
 	// connections.
-	pgReadyTimeout = 30 * time.Second
+	pgReadyTimeout = 60 * time.Second
 )
 
 // Postgres returns the URL of an empty database for t, on a PostgreSQL

@@ -85,10 +85,10 @@ func TestPostgresWatchdog(t *testing.T) {
 	if _, serr := fmt.Sscanf(string(out[bytes.Index(out, []byte("server ")):]), "server %d %s", &pid, &dir); serr != nil || pid == 0 {
 		t.Fatalf("child: %v, %v: %s", err, serr, out)
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for pgProcessAlive(pid) || pgExists(dir) {
 		if time.Now().After(deadline) {
-			t.Fatalf("postmaster %d (alive %v) or %s (exists %v) still there 20s after its test process died",
+			t.Fatalf("postmaster %d (alive %v) or %s (exists %v) still there 60s after its test process died",
 				pid, pgProcessAlive(pid), dir, pgExists(dir))
 		}
 		time.Sleep(50 * time.Millisecond) // polling for the watchdog's effect

@@ -22,7 +22,7 @@ import (
 const (
 	// redisReadyTimeout bounds how long a redis-server may take to answer
 	// PING, and a cluster to report cluster_state:ok.
-	redisReadyTimeout = 10 * time.Second
+	redisReadyTimeout = 60 * time.Second
 	// redisPoll is the interval of those readiness polls.
 	redisPoll = 20 * time.Millisecond
 	// redisStartAttempts bounds the retries with a new port when the one
@@ -315,12 +315,12 @@ func redisClusterPort(t testing.TB) int {
 // in decimal. A Redis error reply is returned as an error. It needs no
 // client library, so tests can use it to inspect a server directly.
 func RedisCommand(addr string, args ...string) (string, error) {
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%d\r\n", len(args))
 	for _, a := range args {

@@ -22,9 +22,9 @@ import (
 
 const (
 	// runTimeout bounds a single RunNode invocation.
-	runTimeout = 60 * time.Second
+	runTimeout = 120 * time.Second
 	// startTimeout bounds how long StartNode waits for the "listening" line.
-	startTimeout = 20 * time.Second
+	startTimeout = 60 * time.Second
 	// stopTimeout is how long cleanup waits after SIGTERM before killing.
 	stopTimeout = 5 * time.Second
 )

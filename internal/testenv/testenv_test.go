@@ -38,7 +38,7 @@ func TestExpressApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
 	t.Cleanup(client.CloseIdleConnections)
 
 	var firstID string
