@@ -112,7 +112,7 @@ func (m *Manager) newCookie(r *http.Request, now time.Time) cookieData {
 
 // generate returns a new, empty session for r (express-session's
 // generate); cookieID is the verified ID the request carried, if any.
-func (m *Manager) generate(r *http.Request, cookieID string) (*Session, error) {
+func (m *Manager) generate(r *http.Request, cookieID string) (*serverSession, error) {
 	id, err := m.opts.GenerateID(r)
 	if err != nil {
 		return nil, fmt.Errorf("generate session ID: %w", err)
@@ -121,12 +121,10 @@ func (m *Manager) generate(r *http.Request, cookieID string) (*Session, error) {
 		return nil, errors.New("generate session ID: GenerateID returned an empty ID")
 	}
 	now := time.Now()
-	s := &Session{
-		m: m, req: r,
-		id: id, originalID: id, cookieID: cookieID,
-		cookie: m.newCookie(r, now),
-		vals:   make(map[string]json.RawMessage),
-	}
+	s := newServerSession(m, r)
+	s.id, s.originalID, s.cookieID = id, id, cookieID
+	s.cookie = m.newCookie(r, now)
+	s.vals = make(map[string]json.RawMessage)
 	if cookieID == id {
 		s.deliveredID = id
 	}
@@ -140,7 +138,7 @@ func (m *Manager) generate(r *http.Request, cookieID string) (*Session, error) {
 // new one when the cookie is missing, invalid, unknown or expired. An
 // unknown ID is never adopted. The error wraps ErrStore when the store
 // failed.
-func (m *Manager) load(r *http.Request) (*Session, error) {
+func (m *Manager) load(r *http.Request) (*serverSession, error) {
 	raw, ok := cookieValue(r.Header, m.opts.Name)
 	if !ok {
 		return m.generate(r, "")
@@ -172,12 +170,10 @@ func (m *Manager) load(r *http.Request) (*Session, error) {
 		}
 		return m.generate(r, id)
 	}
-	s := &Session{
-		m: m, req: r,
-		id: id, originalID: id, cookieID: id, deliveredID: id,
-		cookie: rec.cookie, created: rec.created,
-		keys: rec.keys, vals: rec.vals, base: b,
-	}
+	s := newServerSession(m, r)
+	s.id, s.originalID, s.cookieID, s.deliveredID = id, id, id, id
+	s.cookie, s.created = rec.cookie, rec.created
+	s.keys, s.vals, s.base = rec.keys, rec.vals, b
 	if !m.opts.Resave {
 		s.saved, s.savedID = true, id
 	}
@@ -192,7 +188,7 @@ func (m *Manager) load(r *http.Request) (*Session, error) {
 // storeExpiry is when the store may forget s: the cookie's expiry (or
 // DefaultStoreTTL for a browser-session cookie), capped by the idle and
 // absolute timeouts.
-func (m *Manager) storeExpiry(s *Session, now time.Time) time.Time {
+func (m *Manager) storeExpiry(s *serverSession, now time.Time) time.Time {
 	exp := s.cookie.expires
 	if exp.IsZero() {
 		exp = now.Add(DefaultStoreTTL)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // Handler returns middleware that gives every request under the cookie
@@ -26,15 +25,18 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if s := From(r); s != nil && s.m == m {
-			next.ServeHTTP(w, r) // already inside this manager's middleware
-			return
+		if s := From(r); s != nil {
+			if ss, ok := s.k.(*serverSession); ok && ss.m == m {
+				next.ServeHTTP(w, r) // already inside this manager's middleware
+				return
+			}
 		}
-		s, err := m.load(r)
+		ss, err := m.load(r)
 		if err != nil {
 			m.opts.fail(w, r, "load session", err)
 			return
 		}
+		s := &ss.Session
 		sw := &responseWriter{ResponseWriter: w, s: s, r: r}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), contextKey{}, s)))
 		sw.finish()
@@ -56,127 +58,14 @@ func (s *Session) commit(h http.Header) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.committed = true
-	if s.sm != nil {
-		return s.commitSealed(h)
-	}
-	m := s.m
-
-	if s.destroyed {
-		if s.cookieID != "" {
-			s.addCookie(h, true)
-		}
-		return nil
-	}
-	if m.opts.Unset == UnsetDestroy && len(s.vals) == 0 && (s.saved || s.cookieID == s.id) && s.dataDirty() {
-		// The request emptied a stored session: unset = 'destroy'.
-		ctx, cancel := m.storeCtx(s.req.Context())
-		defer cancel()
-		if err := m.opts.Store.Destroy(ctx, s.id); err != nil {
-			return m.storeErr("destroy", s.id, err)
-		}
-		s.destroyed = true
-		s.addCookie(h, true)
-		return nil
-	}
-
-	now := time.Now()
-	s.touchLocked(now)
-	sendCookie := s.shouldSetCookie()
-
-	switch {
-	case s.shouldSave():
-		if err := s.saveLocked(s.req.Context(), nil); err != nil {
-			return err
-		}
-	case m.toucher != nil && s.cookieID == s.id && !s.wrote:
-		// An unmodified loaded session: slide the server-side expiry.
-		// (After a write in this request, such as an Increment, the
-		// store's expiry is already fresh: express-session would touch
-		// again, one store round trip for nothing.)
-		ctx, cancel := m.storeCtx(s.req.Context())
-		err := m.toucher.Touch(ctx, s.id, m.storeExpiry(s, now))
-		cancel()
-		if err != nil {
-			// The data is intact; only its expiry did not slide.
-			m.opts.Logger.Warn("session: touch", "err", m.storeErr("touch", s.id, err))
-		}
-	}
-
-	if sendCookie && (!s.cookie.secure || m.opts.isSecure(s.req)) {
-		s.addCookie(h, false)
-		s.deliveredID = s.id
-	}
-	return nil
+	return s.k.commit(h)
 }
 
-// shouldSetCookie is express-session's decision: a new ID gets its cookie
-// when the session is saved (SaveUninitialized, or modified); a loaded one
-// gets it again with Rolling, or when modified and the cookie has an
-// expiry to extend (a browser-session cookie is not re-sent).
-func (s *Session) shouldSetCookie() bool {
-	if s.cookieID != s.id {
-		return s.m.opts.SaveUninitialized || s.isModified()
-	}
-	return s.m.opts.Rolling || (!s.cookie.expires.IsZero() && s.isModified())
-}
-
-// shouldSave is express-session's decision: an unsaved new session only
-// when modified (unless SaveUninitialized); anything else whenever the
-// store does not hold exactly this state (with Resave it never does).
-func (s *Session) shouldSave() bool {
-	if !s.m.opts.SaveUninitialized && !s.saved && s.cookieID != s.id {
-		return s.isModified() || s.forceSave
-	}
-	return !s.isSaved()
-}
-
-// late saves changes made after commit, when next returns. It applies the
-// same save decision as commit; a session whose cookie never reached the
-// browser (new, or regenerated after the headers went out) cannot be
-// saved usefully, and is logged as ErrHeadersWritten instead.
+// late handles changes made after commit, when the handler returns.
 func (s *Session) late() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sm != nil {
-		if !s.destroyed && (s.changed || s.cookieDirty) {
-			s.sm.opts.Logger.Error("session: sealed session changed after the response started", "err", ErrHeadersWritten)
-		}
-		return
-	}
-	if s.destroyed || !s.shouldSave() {
-		return
-	}
-	m := s.m
-	if s.deliveredID != s.id {
-		m.opts.Logger.Error("session: change not saved", "id", redact(s.id), "err", ErrHeadersWritten)
-		return
-	}
-	if err := s.saveLocked(s.req.Context(), nil); err != nil {
-		m.opts.Logger.Error("session: save after response started", "err", err)
-	}
-}
-
-// addCookie adds the Set-Cookie header for the session, or, with expire,
-// one that deletes it.
-func (s *Session) addCookie(h http.Header, expire bool) {
-	m := s.m
-	c := setCookie{
-		name:        m.opts.Name,
-		domain:      s.cookie.domain,
-		path:        s.cookie.path,
-		expires:     s.cookie.expires,
-		httpOnly:    s.cookie.httpOnly,
-		secure:      s.cookie.secure,
-		partitioned: s.cookie.partitioned,
-		priority:    s.cookie.priority,
-		sameSite:    s.cookie.sameSite,
-	}
-	if expire {
-		c.expires = time.Unix(0, 0)
-	} else {
-		c.value = encodeURIComponent(signedValue(s.id, m.opts.Secrets[0]))
-	}
-	addSetCookie(h, c.String())
+	s.k.late()
 }
 
 // addSetCookie adds a Set-Cookie header and the headers that keep shared

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 )
@@ -266,58 +265,6 @@ func NewPatch(set map[string]json.RawMessage, del []string, add map[string]int64
 	return &Patch{cookie: cookieData{httpOnly: true, path: "/", sameSite: SameSiteLax}, set: set, del: del, add: add}
 }
 
-// patchLocked builds the patch of s's changes since its last load or save,
-// plus add.
-func (s *Session) patchLocked(add map[string]int64) *Patch {
-	p := &Patch{cookie: s.cookie, created: s.created, add: add, base: s.base}
-	for _, pv := range s.prev {
-		k := pv.key
-		if v, ok := s.vals[k]; ok {
-			if p.set == nil {
-				p.set = make(map[string]json.RawMessage)
-			}
-			p.set[k] = v
-		} else {
-			p.del = append(p.del, k)
-		}
-	}
-	return p
-}
-
-// Increment adds delta to the integer under key (a missing key counts as
-// 0), saves the session at once, and returns the new value. With a store
-// that implements Patcher the addition is applied to the latest stored
-// value, atomically: a hundred concurrent requests that each add 1 add
-// 100. Other stores, and sealed sessions, add to this request's value, so
-// concurrent requests may overwrite each other. It returns an error
-// wrapping ErrNotInteger when the value is not an integer, ErrStore when
-// the store fails, ErrDestroyed after Destroy.
-func (s *Session) Increment(ctx context.Context, key string, delta int64) (int64, error) {
-	if s == nil {
-		return 0, ErrNoSession
-	}
-	if err := checkKey(key); err != nil {
-		return 0, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.destroyed {
-		return 0, ErrDestroyed
-	}
-	if s.sm != nil {
-		n, err := s.addLocally(key, delta)
-		if err == nil {
-			s.sealedWrite()
-		}
-		return n, err
-	}
-	if err := s.saveLocked(ctx, map[string]int64{key: delta}); err != nil {
-		return 0, err
-	}
-	n, _ := intValue(s.vals[key])
-	return n, nil
-}
-
 // addLocally adds delta to the value under key in this request's data.
 func (s *Session) addLocally(key string, delta int64) (int64, error) {
 	cur, err := intValue(s.vals[key])
@@ -363,64 +310,4 @@ func plainInt(raw []byte) (int64, bool) {
 		n = -n
 	}
 	return n, true
-}
-
-// canPatch reports whether the store holds the record s derives from, so
-// that a patch of s's changes brings it up to date. A new or regenerated
-// session is written whole.
-func (s *Session) canPatch() bool {
-	return s.m != nil && s.m.patcher != nil &&
-		(s.cookieID == s.id || (s.saved && s.savedID == s.id))
-}
-
-// adopt replaces s's data with a merged record the store returned.
-func (s *Session) adopt(merged []byte) error {
-	if s.adoptInPlace(merged) {
-		s.base = merged
-		return nil
-	}
-	rec, err := decodeRecordData(merged)
-	if err != nil {
-		return err
-	}
-	s.keys, s.vals, s.base = rec.keys, rec.vals, merged
-	return nil
-}
-
-// adoptInPlace points s.vals at merged's values without a new map, when
-// merged holds exactly the keys s has (the usual case: the patch changed
-// values, not the key set), each written without escapes. It reports
-// false otherwise, having perhaps updated some values: the caller then
-// replaces them all.
-func (s *Session) adoptInPlace(merged []byte) bool {
-	i := skipJSONSpace(merged, 0)
-	if i >= len(merged) || merged[i] != '{' {
-		return false
-	}
-	ms := memberScanner{b: merged, i: i, depth: 1}
-	n := 0
-	for {
-		k, v, ok, err := ms.next()
-		if err != nil {
-			return false
-		}
-		if !ok {
-			break
-		}
-		if rawKeyIs(k, "cookie") || rawKeyIs(k, createdKey) {
-			continue
-		}
-		raw := k[1 : len(k)-1]
-		if bytes.IndexByte(raw, '\\') >= 0 {
-			return false
-		}
-		// The key string s already holds, found without allocating one.
-		j := sort.Search(len(s.keys), func(j int) bool { return s.keys[j] >= string(raw) })
-		if j == len(s.keys) || s.keys[j] != string(raw) {
-			return false // a key s lacks
-		}
-		s.vals[s.keys[j]] = v
-		n++
-	}
-	return skipJSONSpace(merged, ms.i) == len(merged) && n == len(s.vals)
 }

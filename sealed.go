@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"slices"
-	"strconv"
 	"time"
 )
 
@@ -141,11 +139,13 @@ func (m *SealedManager) payloadBudget() int {
 // a cookie is answered by the error handler, never silently dropped.
 func (m *SealedManager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s := From(r); s != nil && s.sm == m {
-			next.ServeHTTP(w, r)
-			return
+		if s := From(r); s != nil {
+			if ss, ok := s.k.(*sealedSession); ok && ss.sm == m {
+				next.ServeHTTP(w, r)
+				return
+			}
 		}
-		s := m.open(r)
+		s := &m.open(r).Session
 		sw := &responseWriter{ResponseWriter: w, s: s, r: r}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), contextKey{}, s)))
 		sw.finish()
@@ -153,9 +153,10 @@ func (m *SealedManager) Handler(next http.Handler) http.Handler {
 }
 
 // open returns the session sealed in r's cookie, or a new empty one.
-func (m *SealedManager) open(r *http.Request) *Session {
+func (m *SealedManager) open(r *http.Request) *sealedSession {
 	now := time.Now()
-	s := &Session{sm: m, req: r, ts: jsSeconds(now), vals: map[string]json.RawMessage{}}
+	s := &sealedSession{sm: m, ts: jsSeconds(now)}
+	s.k, s.req, s.vals = s, r, map[string]json.RawMessage{}
 	s.cookie = m.cookieFor(r)
 	raw, ok := cookieValue(r.Header, m.opts.Name)
 	if !ok {
@@ -166,40 +167,6 @@ func (m *SealedManager) open(r *http.Request) *Session {
 		m.opts.Logger.Debug("session: sealed cookie ignored", "err", err)
 	}
 	return s
-}
-
-// unseal loads the data sealed in raw into s. On any error s is left
-// empty: a bad cookie is no cookie.
-func (s *Session) unseal(raw string, now time.Time) error {
-	m := s.sm
-	plain, stale, err := m.sealer.Open(raw)
-	if err != nil {
-		return err
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(plain, &top); err != nil || top == nil {
-		return fmt.Errorf("%w: sealed data is not a JSON object", ErrInvalidCookie)
-	}
-	ts := s.ts
-	if b, ok := top["__ts"]; ok {
-		delete(top, "__ts")
-		var f float64
-		if json.Unmarshal(b, &f) == nil {
-			ts = int64(math.Round(f))
-		}
-	}
-	if time.UnixMilli(ts*1000+m.expiry.Milliseconds()).Compare(now) <= 0 {
-		return fmt.Errorf("%w: sealed data expired", ErrInvalidCookie)
-	}
-	keys := make([]string, 0, len(top))
-	for k := range top {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	s.ts, s.vals, s.keys = ts, top, keys
-	s.changed = stale // opened with an old key: seal again with the first
-	s.loadedSealed = true
-	return nil
 }
 
 // cookieFor returns the cookie attributes for a sealed session on r.
@@ -215,69 +182,6 @@ func (m *SealedManager) cookieFor(r *http.Request) cookieData {
 		c.secure = m.opts.isSecure(r)
 	case SecureAlways:
 		c.secure = true
-	}
-	return c
-}
-
-// payload returns the JSON the session seals: {"__ts":N,<keys>}.
-func (s *Session) payload() []byte {
-	b := make([]byte, 0, s.payloadLen())
-	b = append(b, `{"__ts":`...)
-	b = strconv.AppendInt(b, s.ts, 10)
-	for _, k := range s.keys {
-		b = append(b, ',')
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = append(b, s.vals[k]...)
-	}
-	return append(b, '}')
-}
-
-// payloadLen is the length of payload, give or take key escaping.
-func (s *Session) payloadLen() int {
-	n := len(`{"__ts":}`) + 10
-	for k, v := range s.vals {
-		n += len(k) + len(v) + 4
-	}
-	return n
-}
-
-// commitSealed seals the session into the response's cookie when it
-// changed, or expires the cookie after Destroy.
-func (s *Session) commitSealed(h http.Header) error {
-	m := s.sm
-	if s.destroyed {
-		c := s.sealedCookie("")
-		c.withMaxAge, c.maxAge, c.expires = true, 0, time.Unix(0, 0)
-		addSetCookie(h, c.String())
-		return nil
-	}
-	if !s.changed && !s.cookieDirty {
-		return nil
-	}
-	plain := s.payload()
-	var line string
-	for range 3 { // a fresh nonce changes the percent-encoded length a little
-		value, err := m.sealer.Seal(plain)
-		if err != nil {
-			return fmt.Errorf("seal session: %w", err)
-		}
-		c := s.sealedCookie(encodeURIComponent(value))
-		if line = c.String(); len(line) <= MaxCookieSize {
-			addSetCookie(h, line)
-			s.changed, s.cookieDirty = false, false
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: %d bytes of session data make a %d-byte cookie", ErrCookieTooLarge, len(plain), len(line))
-}
-
-func (s *Session) sealedCookie(value string) setCookie {
-	c := setCookie{name: s.sm.opts.Name, value: value, domain: s.cookie.domain, path: s.cookie.path,
-		httpOnly: s.cookie.httpOnly, secure: s.cookie.secure, partitioned: s.cookie.partitioned,
-		priority: s.cookie.priority, sameSite: s.cookie.sameSite}
-	if s.cookie.hasMaxAge {
-		c.withMaxAge, c.maxAge = true, int64((s.cookie.maxAge+time.Second-1)/time.Second)
 	}
 	return c
 }

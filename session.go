@@ -22,25 +22,12 @@ import (
 // at once by Save.
 type Session struct {
 	mu  sync.Mutex
-	m   *Manager       // server-side sessions
-	sm  *SealedManager // sealed-cookie sessions
+	k   kind // the server-side or sealed half: *serverSession or *sealedSession
 	req *http.Request
 
-	// Sealed sessions only.
-	ts           int64  // "__ts": Unix seconds of the last write
-	changed      bool   // seal and send the cookie
-	raw          string // the request's cookie value, for Reload
-	loadedSealed bool   // the request's cookie opened
-
-	id          string // current ID
-	originalID  string // ID at load or generation; differs after Regenerate
-	cookieID    string // verified ID the request's cookie carried, "" if none
-	deliveredID string // ID whose cookie the browser holds or was sent
-
-	cookie  cookieData
-	created int64    // Unix ms, with Options.AbsoluteTimeout
-	keys    []string // sorted
-	vals    map[string]json.RawMessage
+	cookie cookieData
+	keys   []string // sorted
+	vals   map[string]json.RawMessage
 
 	// prev holds, for each key changed since the last load or save, its
 	// value then (nil: absent). Comparing it with vals tells whether the
@@ -48,12 +35,6 @@ type Session struct {
 	prev        []prevVal
 	prevBuf     [2]prevVal // prev's first array: most requests change a key or two
 	cookieDirty bool       // SetMaxAge since the last save
-	sticky      bool       // changed since load or generation, even if saved since
-	forceSave   bool       // the record needs a write (e.g. a creation time added)
-	saved       bool       // the store holds this state (express's savedHash)
-	savedID     string
-	wrote       bool   // this request wrote the record (its expiry is fresh)
-	base        []byte // the record as last read or written, a hint for Patch.Base
 	destroyed   bool
 	committed   bool // the middleware made its cookie decision
 }
@@ -82,7 +63,7 @@ func (s *Session) ID() string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.id
+	return s.k.sessionID()
 }
 
 // IsNew reports whether the session was created by this request rather
@@ -93,10 +74,7 @@ func (s *Session) IsNew() bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sm != nil {
-		return !s.loadedSealed
-	}
-	return s.cookieID == "" || s.cookieID != s.originalID
+	return s.k.isNew()
 }
 
 // Get returns the value stored under key decoded into a T, and whether it
@@ -151,25 +129,12 @@ func (s *Session) Set(key string, v any) error {
 	if s.destroyed {
 		return ErrDestroyed
 	}
-	if s.sm != nil {
-		n := s.payloadLen() + len(key) + len(raw) + 4
-		if old, ok := s.vals[key]; ok {
-			n -= len(key) + len(old) + 4
-		}
-		if n > s.sm.maxPayload {
-			return fmt.Errorf("%w: %d bytes of data, at most %d fit", ErrCookieTooLarge, n, s.sm.maxPayload)
-		}
-		s.sealedWrite()
+	if err := s.k.checkSet(key, raw); err != nil {
+		return err
 	}
+	s.k.dataChanged()
 	s.setLocked(key, raw)
 	return nil
-}
-
-// sealedWrite marks a sealed session for re-sealing with a fresh "__ts",
-// as @fastify/secure-session's set and touch do.
-func (s *Session) sealedWrite() {
-	s.changed = true
-	s.ts = jsSeconds(time.Now())
 }
 
 // checkKey rejects the keys a record uses for itself.
@@ -228,9 +193,7 @@ func (s *Session) deleteLocked(key string) {
 	if !had {
 		return
 	}
-	if s.sm != nil {
-		s.sealedWrite()
-	}
+	s.k.dataChanged()
 	s.remember(key, old, true)
 	delete(s.vals, key)
 	if i, ok := slices.BinarySearch(s.keys, key); ok {
@@ -272,11 +235,7 @@ func (s *Session) Touch() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sm != nil {
-		s.sealedWrite()
-		return
-	}
-	s.touchLocked(time.Now())
+	s.k.touch(time.Now())
 }
 
 func (s *Session) touchLocked(now time.Time) {
@@ -314,18 +273,7 @@ func (s *Session) Expires() time.Time {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sm != nil {
-		return time.Unix(s.ts, 0).Add(s.sm.expiry)
-	}
-	return s.cookie.expires
-}
-
-// options returns the options of the session's manager.
-func (s *Session) options() *Options {
-	if s.sm != nil {
-		return &s.sm.opts
-	}
-	return &s.m.opts
+	return s.k.expires()
 }
 
 // dataDirty reports whether the data differs from the last load or save.
@@ -338,33 +286,4 @@ func (s *Session) dataDirty() bool {
 		}
 	}
 	return false
-}
-
-// isModified is express-session's isModified: a new ID, or data (or, here,
-// the cookie lifetime) changed since the session was loaded or generated.
-func (s *Session) isModified() bool {
-	return s.id != s.originalID || s.sticky || s.cookieDirty || s.dataDirty()
-}
-
-// isSaved is express-session's isSaved: the store holds exactly this.
-func (s *Session) isSaved() bool {
-	return s.saved && s.savedID == s.id && !s.cookieDirty && !s.forceSave && !s.dataDirty()
-}
-
-// encode returns the session's record.
-func (s *Session) encode() []byte {
-	n := 96
-	for _, v := range s.vals {
-		n += len(v) + 8
-	}
-	return appendRecord(make([]byte, 0, n), &s.cookie, s.keys, s.vals, s.created)
-}
-
-// markSaved moves the baseline to the current state after a store write.
-func (s *Session) markSaved() {
-	s.sticky = s.sticky || s.cookieDirty || s.dataDirty()
-	s.prev = s.prev[:0]
-	s.cookieDirty, s.forceSave = false, false
-	s.saved, s.savedID = true, s.id
-	s.wrote = true
 }

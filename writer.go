@@ -28,7 +28,7 @@ func (w *responseWriter) commit() bool {
 	w.committed = true
 	if err := w.s.commit(w.ResponseWriter.Header()); err != nil {
 		w.failed = true
-		w.s.options().fail(w.ResponseWriter, w.r, "save session", err)
+		w.s.k.options().fail(w.ResponseWriter, w.r, "save session", err)
 		return false
 	}
 	return true

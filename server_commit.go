@@ -1,0 +1,124 @@
+package session
+
+import (
+	"net/http"
+	"time"
+)
+
+// commit runs once per request, before the response headers are written.
+// It stores what must be stored first, so the client's next request reads
+// it, then adds the Set-Cookie header when the cookie must be sent. An
+// error (the store failed) means nothing was sent and the request must
+// fail.
+func (s *serverSession) commit(h http.Header) error {
+	m := s.m
+
+	if s.destroyed {
+		if s.cookieID != "" {
+			s.addCookie(h, true)
+		}
+		return nil
+	}
+	if m.opts.Unset == UnsetDestroy && len(s.vals) == 0 && (s.saved || s.cookieID == s.id) && s.dataDirty() {
+		// The request emptied a stored session: unset = 'destroy'.
+		ctx, cancel := m.storeCtx(s.req.Context())
+		defer cancel()
+		if err := m.opts.Store.Destroy(ctx, s.id); err != nil {
+			return m.storeErr("destroy", s.id, err)
+		}
+		s.destroyed = true
+		s.addCookie(h, true)
+		return nil
+	}
+
+	now := time.Now()
+	s.touchLocked(now)
+	sendCookie := s.shouldSetCookie()
+
+	switch {
+	case s.shouldSave():
+		if err := s.saveLocked(s.req.Context(), nil); err != nil {
+			return err
+		}
+	case m.toucher != nil && s.cookieID == s.id && !s.wrote:
+		// An unmodified loaded session: slide the server-side expiry.
+		// (After a write in this request, such as an Increment, the
+		// store's expiry is already fresh: express-session would touch
+		// again, one store round trip for nothing.)
+		ctx, cancel := m.storeCtx(s.req.Context())
+		err := m.toucher.Touch(ctx, s.id, m.storeExpiry(s, now))
+		cancel()
+		if err != nil {
+			// The data is intact; only its expiry did not slide.
+			m.opts.Logger.Warn("session: touch", "err", m.storeErr("touch", s.id, err))
+		}
+	}
+
+	if sendCookie && (!s.cookie.secure || m.opts.isSecure(s.req)) {
+		s.addCookie(h, false)
+		s.deliveredID = s.id
+	}
+	return nil
+}
+
+// shouldSetCookie is express-session's decision: a new ID gets its cookie
+// when the session is saved (SaveUninitialized, or modified); a loaded one
+// gets it again with Rolling, or when modified and the cookie has an
+// expiry to extend (a browser-session cookie is not re-sent).
+func (s *serverSession) shouldSetCookie() bool {
+	if s.cookieID != s.id {
+		return s.m.opts.SaveUninitialized || s.isModified()
+	}
+	return s.m.opts.Rolling || (!s.cookie.expires.IsZero() && s.isModified())
+}
+
+// shouldSave is express-session's decision: an unsaved new session only
+// when modified (unless SaveUninitialized); anything else whenever the
+// store does not hold exactly this state (with Resave it never does).
+func (s *serverSession) shouldSave() bool {
+	if !s.m.opts.SaveUninitialized && !s.saved && s.cookieID != s.id {
+		return s.isModified() || s.forceSave
+	}
+	return !s.isSaved()
+}
+
+// late saves changes made after commit, when next returns. It applies the
+// same save decision as commit; a session whose cookie never reached the
+// browser (new, or regenerated after the headers went out) cannot be
+// saved usefully, and is logged as ErrHeadersWritten instead.
+func (s *serverSession) late() {
+	if s.destroyed || !s.shouldSave() {
+		return
+	}
+	m := s.m
+	if s.deliveredID != s.id {
+		m.opts.Logger.Error("session: change not saved", "id", redact(s.id), "err", ErrHeadersWritten)
+		return
+	}
+	if err := s.saveLocked(s.req.Context(), nil); err != nil {
+		m.opts.Logger.Error("session: save after response started", "err", err)
+	}
+}
+
+// addCookie adds the Set-Cookie header for the session, or, with expire,
+// one that deletes it.
+func (s *serverSession) addCookie(h http.Header, expire bool) {
+	m := s.m
+	c := setCookie{
+		name:        m.opts.Name,
+		domain:      s.cookie.domain,
+		path:        s.cookie.path,
+		expires:     s.cookie.expires,
+		httpOnly:    s.cookie.httpOnly,
+		secure:      s.cookie.secure,
+		partitioned: s.cookie.partitioned,
+		priority:    s.cookie.priority,
+		sameSite:    s.cookie.sameSite,
+	}
+	if expire {
+		c.expires = time.Unix(0, 0)
+	} else {
+		c.value = encodeURIComponent(signedValue(s.id, m.opts.Secrets[0]))
+	}
+	addSetCookie(h, c.String())
+}

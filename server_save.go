@@ -1,0 +1,171 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"sort"
+	"time"
+)
+
+// isModified is express-session's isModified: a new ID, or data (or, here,
+// the cookie lifetime) changed since the session was loaded or generated.
+func (s *serverSession) isModified() bool {
+	return s.id != s.originalID || s.sticky || s.cookieDirty || s.dataDirty()
+}
+
+// isSaved is express-session's isSaved: the store holds exactly this.
+func (s *serverSession) isSaved() bool {
+	return s.saved && s.savedID == s.id && !s.cookieDirty && !s.forceSave && !s.dataDirty()
+}
+
+// encode returns the session's record.
+func (s *serverSession) encode() []byte {
+	n := 96
+	for _, v := range s.vals {
+		n += len(v) + 8
+	}
+	return appendRecord(make([]byte, 0, n), &s.cookie, s.keys, s.vals, s.created)
+}
+
+// markSaved moves the baseline to the current state after a store write.
+func (s *serverSession) markSaved() {
+	s.sticky = s.sticky || s.cookieDirty || s.dataDirty()
+	s.prev = s.prev[:0]
+	s.cookieDirty, s.forceSave = false, false
+	s.saved, s.savedID = true, s.id
+	s.wrote = true
+}
+
+// saveLocked writes s to the store, with the increments in add. A loaded
+// session goes through Patcher when the store has it, so that concurrent
+// requests' changes to other keys survive; anything else is a whole Set.
+// On error s is unchanged.
+func (s *serverSession) saveLocked(ctx context.Context, add map[string]int64) error {
+	m := s.m
+	ctx, cancel := m.storeCtx(ctx)
+	defer cancel()
+	exp := m.storeExpiry(s, time.Now())
+	if s.canPatch() {
+		merged, err := m.patcher.Patch(ctx, s.id, s.patchLocked(add), exp)
+		if err != nil {
+			return m.storeErr("patch", s.id, err)
+		}
+		for k := range add {
+			s.remember(k, s.vals[k], s.vals[k] != nil)
+		}
+		if err := s.adopt(merged); err != nil {
+			return err
+		}
+		s.markSaved()
+		return nil
+	}
+	if len(add) > 0 {
+		for k := range add {
+			s.remember(k, s.vals[k], s.vals[k] != nil)
+		}
+		restore := maps.Clone(s.vals)
+		keys := slices.Clone(s.keys)
+		for k, d := range add {
+			if _, err := s.addLocally(k, d); err != nil {
+				s.vals, s.keys = restore, keys
+				return err
+			}
+		}
+		rec := s.encode()
+		if err := m.opts.Store.Set(ctx, s.id, rec, exp); err != nil {
+			s.vals, s.keys = restore, keys
+			return m.storeErr("set", s.id, err)
+		}
+		s.base = rec
+		s.markSaved()
+		return nil
+	}
+	rec := s.encode()
+	if err := m.opts.Store.Set(ctx, s.id, rec, exp); err != nil {
+		return m.storeErr("set", s.id, err)
+	}
+	s.base = rec
+	s.markSaved()
+	return nil
+}
+
+// patchLocked builds the patch of s's changes since its last load or save,
+// plus add.
+func (s *serverSession) patchLocked(add map[string]int64) *Patch {
+	p := &Patch{cookie: s.cookie, created: s.created, add: add, base: s.base}
+	for _, pv := range s.prev {
+		k := pv.key
+		if v, ok := s.vals[k]; ok {
+			if p.set == nil {
+				p.set = make(map[string]json.RawMessage)
+			}
+			p.set[k] = v
+		} else {
+			p.del = append(p.del, k)
+		}
+	}
+	return p
+}
+
+// canPatch reports whether the store holds the record s derives from, so
+// that a patch of s's changes brings it up to date. A new or regenerated
+// session is written whole.
+func (s *serverSession) canPatch() bool {
+	return s.m.patcher != nil &&
+		(s.cookieID == s.id || (s.saved && s.savedID == s.id))
+}
+
+// adopt replaces s's data with a merged record the store returned.
+func (s *serverSession) adopt(merged []byte) error {
+	if s.adoptInPlace(merged) {
+		s.base = merged
+		return nil
+	}
+	rec, err := decodeRecordData(merged)
+	if err != nil {
+		return err
+	}
+	s.keys, s.vals, s.base = rec.keys, rec.vals, merged
+	return nil
+}
+
+// adoptInPlace points s.vals at merged's values without a new map, when
+// merged holds exactly the keys s has (the usual case: the patch changed
+// values, not the key set), each written without escapes. It reports
+// false otherwise, having perhaps updated some values: the caller then
+// replaces them all.
+func (s *serverSession) adoptInPlace(merged []byte) bool {
+	i := skipJSONSpace(merged, 0)
+	if i >= len(merged) || merged[i] != '{' {
+		return false
+	}
+	ms := memberScanner{b: merged, i: i, depth: 1}
+	n := 0
+	for {
+		k, v, ok, err := ms.next()
+		if err != nil {
+			return false
+		}
+		if !ok {
+			break
+		}
+		if rawKeyIs(k, "cookie") || rawKeyIs(k, createdKey) {
+			continue
+		}
+		raw := k[1 : len(k)-1]
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			return false
+		}
+		// The key string s already holds, found without allocating one.
+		j := sort.Search(len(s.keys), func(j int) bool { return s.keys[j] >= string(raw) })
+		if j == len(s.keys) || s.keys[j] != string(raw) {
+			return false // a key s lacks
+		}
+		s.vals[s.keys[j]] = v
+		n++
+	}
+	return skipJSONSpace(merged, ms.i) == len(merged) && n == len(s.vals)
+}
