@@ -55,6 +55,20 @@ var (
 	// and reported through the error handler if sealing still overflows.
 	ErrCookieTooLarge = errors.New("session: session too large for a cookie")
 
+	// ErrNotSignedIn is returned by the operations on a user's sessions
+	// when no user is signed in to the session.
+	ErrNotSignedIn = errors.New("session: no user signed in")
+
+	// ErrInvalidUser is returned by Session.SignIn for a user that is not
+	// a non-empty string or an integer: Passport's serialized forms that a
+	// store can index.
+	ErrInvalidUser = errors.New("session: user must be a non-empty string or an integer")
+
+	// ErrNoIndex is returned by the operations on a user's sessions when
+	// the Store cannot find sessions by user (it does not implement
+	// UserIndex), and on sealed sessions, which have no server-side record.
+	ErrNoIndex = errors.New("session: the store cannot list a user's sessions")
+
 	// ErrNoSession is returned by Session methods called on a nil *Session
 	// (From found no session: the middleware did not run for this request).
 	ErrNoSession = errors.New("session: no session in the request context")

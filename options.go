@@ -72,6 +72,17 @@ type Options struct {
 	// cancel a save. Default 5 seconds.
 	StoreTimeout time.Duration
 
+	// UserKey is the session key a sign-in is kept under, as
+	// {"user": <user>} (Passport's key option). Default "passport", so a
+	// Go service and a Node app using Passport agree on who is signed in.
+	UserKey string
+
+	// MaxSessionsPerUser, when positive, caps a user's concurrent
+	// sessions: a sign-in that makes one too many ends the sessions signed
+	// in longest ago (Spring Security's maximumSessions). It needs a Store
+	// that implements UserIndex; New returns ErrInvalidOption otherwise.
+	MaxSessionsPerUser int
+
 	// ErrorHandler answers a request whose session could not be loaded or
 	// saved. Default: 503 Service Unavailable for store errors, 500
 	// otherwise, with only the status text in the body. The error is
@@ -227,6 +238,18 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.StoreTimeout == 0 {
 		o.StoreTimeout = 5 * time.Second
+	}
+	if o.UserKey == "" {
+		o.UserKey = DefaultUserKey
+	}
+	if err := checkKey(o.UserKey); err != nil {
+		return o, fmt.Errorf("%w: UserKey: %w", ErrInvalidOption, err)
+	}
+	if o.MaxSessionsPerUser < 0 {
+		return o, fmt.Errorf("%w: negative MaxSessionsPerUser", ErrInvalidOption)
+	}
+	if _, ok := o.Store.(UserIndex); o.MaxSessionsPerUser > 0 && !ok {
+		return o, fmt.Errorf("%w: MaxSessionsPerUser needs a Store that implements UserIndex", ErrInvalidOption)
 	}
 	if o.GenerateID == nil {
 		o.GenerateID = func(*http.Request) (string, error) { return NewID() }

@@ -41,6 +41,9 @@ type SealedOptions struct {
 	Expiry time.Duration
 	// TrustProxy makes X-Forwarded-Proto decide SecureAuto.
 	TrustProxy bool
+	// UserKey is the key a sign-in is kept under, default "passport", as
+	// Options.UserKey.
+	UserKey string
 	// ErrorHandler answers a request whose session could not be sealed
 	// (ErrCookieTooLarge). Default DefaultErrorHandler.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
@@ -91,7 +94,7 @@ func NewSealed(o SealedOptions) (*SealedManager, error) {
 	// placeholder secret and store satisfy the rest.
 	shared, err := Options{
 		Name: o.Name, Secrets: []string{"unused-unused-unused-unused-unused"}, Store: noStore{},
-		Cookie: o.Cookie, TrustProxy: o.TrustProxy, ErrorHandler: o.ErrorHandler, Logger: o.Logger,
+		Cookie: o.Cookie, TrustProxy: o.TrustProxy, UserKey: o.UserKey, ErrorHandler: o.ErrorHandler, Logger: o.Logger,
 	}.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("session.NewSealed: %w", err)

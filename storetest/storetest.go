@@ -2,7 +2,9 @@
 // module passes: get, set, destroy, touch, expiry, missing keys, large
 // records, concurrent saves, context cancellation and timeouts, and, for a
 // session.Patcher, atomic partial saves, through the store and through the
-// HTTP middleware. A store's test calls Run with a function that returns
+// HTTP middleware; for a session.UserIndex, the sessions of a signed-in
+// user found after every kind of write and gone after destroy, expiry,
+// sign-out and a change of user. A store's test calls Run with a function that returns
 // the store under test, connected to a real server.
 package storetest
 
@@ -39,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 	t.Run("Touch", func(t *testing.T) { t.Parallel(); touch(t, newStore(t)) })
 	t.Run("Patch", func(t *testing.T) { patch(t, newStore(t)) })
 	t.Run("Middleware", func(t *testing.T) { middleware(t, newStore(t)) })
+	t.Run("UserIndex", func(t *testing.T) { t.Parallel(); userIndex(t, newStore(t)) })
 }
 
 // newID returns an ID no other subtest uses, even across runs on one server.
