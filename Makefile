@@ -4,7 +4,7 @@ FUZZTIME ?= 2m
 FUZZSMOKE ?= 20000x
 STATICCHECK = v0.8.2
 # Fuzz targets: package:Target.
-FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzPatchApply .:FuzzMiddleware ./sealed:FuzzOpen
+FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzPatchApply .:FuzzMiddleware .:FuzzRecordUser ./sealed:FuzzOpen
 
 .PHONY: run test deps check unit fuzz fuzz-smoke bench bench-smoke clean
 

@@ -130,3 +130,43 @@ func FuzzPatchApply(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRecordUser checks RecordUser, which reads stored records a Node app
+// may have written, against encoding/json: whatever user it finds is the
+// one JSON.parse would, and it never panics.
+func FuzzRecordUser(f *testing.F) {
+	for _, s := range []string{
+		`{"cookie":{},"passport":{"user":"alice"}}`, `{"passport":{"user":42}}`, `{"passport":{"user":"a\u0062"}}`,
+		`{"passport":{}}`, `{"passport":{"user":null}}`, `{"passport":"x"}`, `[1]`, ``, `{"passport":{"user":"a","user":"b"}}`,
+		`{"pass\u0070ort":{"\u0075ser":"x"}}`, "{\"passport\":{\"user\":\"\xff\"}}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		got, ok := RecordUser(rec, "passport")
+		var top map[string]json.RawMessage
+		if json.Unmarshal(rec, &top) != nil {
+			if ok {
+				t.Fatalf("RecordUser(%q) = %q on a record encoding/json rejects", rec, got)
+			}
+			return
+		}
+		var pp map[string]json.RawMessage
+		if json.Unmarshal(top["passport"], &pp) != nil || len(pp["user"]) == 0 {
+			if ok {
+				t.Fatalf("RecordUser(%q) = %q; encoding/json finds no user", rec, got)
+			}
+			return
+		}
+		var want string
+		switch user := pp["user"]; user[0] {
+		case '"':
+			json.Unmarshal(user, &want)
+		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			want = string(user)
+		}
+		if got != want || ok != (want != "") {
+			t.Fatalf("RecordUser(%q) = %q, %v; encoding/json finds %q", rec, got, ok, want)
+		}
+	})
+}

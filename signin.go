@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -78,9 +79,9 @@ func (s *Session) SignIn(ctx context.Context, user any, opts ...SignInOption) er
 		ua = ua[:len(ua)-n]
 	}
 	meta, _ := json.Marshal(struct {
-		At int64  `json:"at"`
-		UA string `json:"ua"`
-	}{time.Now().UnixMilli(), ua})
+		At float64 `json:"at"` // Unix ms, to the microsecond: orders sign-ins for MaxSessionsPerUser
+		UA string  `json:"ua"`
+	}{float64(time.Now().UnixMicro()) / 1000, ua})
 	pp := withUser(s.vals[key], u)
 	for _, kv := range [...]struct {
 		k string
@@ -219,7 +220,7 @@ func userOf(raw []byte) (string, bool) {
 		if !ok {
 			break
 		}
-		if rawKeyIs(k, "user") {
+		if keyIs(k, "user") {
 			user = v // the last of duplicates wins, as in JSON.parse
 		}
 	}
@@ -256,9 +257,22 @@ func RecordUser(record []byte, key string) (string, bool) {
 		if !ok {
 			break
 		}
-		if rawKeyIs(k, key) {
+		if keyIs(k, key) {
 			val = v
 		}
 	}
 	return userOf(val)
+}
+
+// keyIs reports whether the raw JSON key k (quotes included) spells name,
+// escaped or not.
+func keyIs(k []byte, name string) bool {
+	if rawKeyIs(k, name) {
+		return true
+	}
+	if !bytes.ContainsRune(k, '\\') {
+		return false
+	}
+	u, err := jsonString(k)
+	return err == nil && u == name
 }

@@ -108,13 +108,13 @@ func (m *Manager) sessionsOf(ctx context.Context, user string) ([]userSession, e
 				us.LastSeen = now
 			}
 			var meta struct {
-				At int64  `json:"at"`
-				UA string `json:"ua"`
+				At float64 `json:"at"`
+				UA string  `json:"ua"`
 			}
 			if json.Unmarshal(rec.vals[signInKey], &meta) == nil {
 				us.UserAgent = meta.UA
 				if meta.At > 0 {
-					us.SignedIn = time.UnixMilli(meta.At)
+					us.SignedIn = time.UnixMicro(int64(meta.At * 1000))
 				}
 			}
 		}

@@ -5,9 +5,11 @@
 package memstore
 
 import (
+	"bytes"
 	"container/heap"
 	"context"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -40,6 +42,10 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives the eviction warning. Zero means slog.Default().
 	Logger *slog.Logger
+	// UserKey is the session key a sign-in is kept under, for
+	// UserSessions; zero means session.DefaultUserKey ("passport"). Give
+	// the Manager's Options.UserKey when it is not the default.
+	UserKey string
 }
 
 // Store is an in-memory session.Store, session.Toucher and
@@ -57,6 +63,14 @@ type Store struct {
 	stop    chan struct{}
 	done    chan struct{}
 	closing sync.Once
+
+	// users indexes the signed-in sessions by user, under mu with items,
+	// so it never disagrees with them. The user is read from the record
+	// on writes and removals, not kept in each item: anonymous sessions
+	// pay one substring search and no memory.
+	users   map[string]map[string]struct{}
+	userKey string
+	keyTag  []byte // `"<UserKey>"`: a record without it has no user
 }
 
 // item is one record. It is kept small: with 100,000 sessions every byte
@@ -82,13 +96,19 @@ func New(o Options) *Store {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.UserKey == "" {
+		o.UserKey = session.DefaultUserKey
+	}
 	s := &Store{
-		items: make(map[string]*item),
-		max:   o.MaxSessions,
-		now:   o.Now,
-		log:   o.Logger,
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		users:   make(map[string]map[string]struct{}),
+		userKey: o.UserKey,
+		keyTag:  []byte(`"` + o.UserKey + `"`),
+		items:   make(map[string]*item),
+		max:     o.MaxSessions,
+		now:     o.Now,
+		log:     o.Logger,
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	go s.sweepEvery(o.SweepInterval)
 	return s
@@ -196,6 +216,10 @@ func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.
 		record = append(make([]byte, 0, len(record)), record...)
 	}
 	if it, ok := s.items[id]; ok {
+		if old, now := s.userOf(it.data), s.userOf(record); old != now {
+			s.unindexLocked(old, id)
+			s.indexLocked(now, id)
+		}
 		it.data, it.expires = record, expires.UnixNano()
 		heap.Fix(&s.byExp, it.index)
 		return
@@ -212,6 +236,7 @@ func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.
 		}
 	}
 	it := &item{id: id, data: record, expires: expires.UnixNano()}
+	s.indexLocked(s.userOf(record), id)
 	s.items[id] = it
 	s.peak = max(s.peak, len(s.items))
 	heap.Push(&s.byExp, it)
@@ -326,6 +351,9 @@ func (s *Store) shrinkLocked() {
 		items[id] = it
 	}
 	s.items, s.peak = items, n
+	users := make(map[string]map[string]struct{}, len(s.users))
+	maps.Copy(users, s.users)
+	s.users = users
 	s.byExp = slices.Clip(append(make(expiryHeap, 0, n), s.byExp...))
 }
 
@@ -336,6 +364,58 @@ func (s *Store) removeLocked(id string) {
 	}
 	delete(s.items, id)
 	heap.Remove(&s.byExp, it.index)
+	s.unindexLocked(s.userOf(it.data), id)
+}
+
+// userOf returns the user signed in to record, "" for none.
+func (s *Store) userOf(record []byte) string {
+	if !bytes.Contains(record, s.keyTag) {
+		return ""
+	}
+	u, _ := session.RecordUser(record, s.userKey)
+	return u
+}
+
+func (s *Store) indexLocked(user, id string) {
+	if user == "" {
+		return
+	}
+	ids := s.users[user]
+	if ids == nil {
+		ids = make(map[string]struct{}, 1)
+		s.users[user] = ids
+	}
+	ids[id] = struct{}{}
+}
+
+func (s *Store) unindexLocked(user, id string) {
+	if ids := s.users[user]; ids != nil {
+		delete(ids, id)
+		if len(ids) == 0 {
+			delete(s.users, user)
+		}
+	}
+}
+
+// UserSessions returns the live records user is signed in to
+// (session.UserIndex), from an index kept under the same lock as the
+// records: it costs a map lookup, whatever the number of sessions. It
+// returns ctx.Err() when ctx is done.
+func (s *Store) UserSessions(ctx context.Context, user string) ([]session.StoredSession, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now := s.now().UnixNano()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := s.users[user]
+	out := make([]session.StoredSession, 0, len(ids))
+	for id := range ids {
+		if it := s.items[id]; it != nil && now < it.expires {
+			out = append(out, session.StoredSession{ID: id, Record: it.data, Expires: time.Unix(0, it.expires)})
+		}
+	}
+	return out, nil
 }
 
 // expiryHeap orders items by expiry, earliest first.
