@@ -75,6 +75,20 @@
 // saw; a key another request adds meanwhile survives. New and regenerated
 // sessions are written whole, since no other request knows their ID.
 //
+// # Signing in
+//
+// Session.SignIn and Session.SignOut do what Passport 0.7's req.login and
+// req.logout do, in the same order and with the same stored shape,
+// {"passport": {"user": <user>}}, so a Node app using Passport on the same
+// store agrees on who is signed in: the session is regenerated at sign-in
+// (fixation defence) and saved before the response. Session.User reads
+// the user back. With a Store that implements UserIndex, the signed-in
+// user's sessions are listed (Session.UserSessions), ended one by one by
+// an opaque handle (Session.EndUserSession) or all but the current one
+// (Session.EndOtherSessions), and Options.MaxSessionsPerUser caps them.
+// Sealed sessions have no server-side record: they sign in and out, but
+// cannot be listed or ended from elsewhere (ErrNoIndex).
+//
 // Security notes follow OWASP's Session Management Cheat Sheet:
 // https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html
 package session
