@@ -21,6 +21,32 @@ const DefaultUserKey = "passport"
 // signed in has none.
 const signInKey = "__signin"
 
+// signInMeta is the value under signInKey. User is the user signed in:
+// a Node app's sign-in with keepSessionInfo carries the key over to
+// another user, whose listing must not show it.
+type signInMeta struct {
+	At   float64 `json:"at"` // Unix ms, to the microsecond: orders sign-ins for MaxSessionsPerUser
+	UA   string  `json:"ua"`
+	User string  `json:"user"`
+}
+
+// regenerateKeeping is the regeneration of SignIn and SignOut: with keep,
+// the data and the cookie (a "remember me" max age) carry over, as
+// Passport's keepSessionInfo merges the old session, cookie included, into
+// the new one; without it the session starts empty.
+func (s *Session) regenerateKeeping(ctx context.Context, keep bool) error {
+	cookie := s.cookie
+	if err := s.k.regenerate(ctx, keep); err != nil {
+		return err
+	}
+	if keep {
+		s.cookie = cookie
+	} else {
+		s.clearLocked()
+	}
+	return nil
+}
+
 // maxUserAgent bounds the User-Agent kept with a sign-in.
 const maxUserAgent = 256
 
@@ -66,11 +92,8 @@ func (s *Session) SignIn(ctx context.Context, user any, opts ...SignInOption) er
 	if s.destroyed {
 		return ErrDestroyed
 	}
-	if err := s.k.regenerate(ctx, cfg.keep); err != nil {
+	if err := s.regenerateKeeping(ctx, cfg.keep); err != nil {
 		return fmt.Errorf("sign in: %w", err)
-	}
-	if !cfg.keep {
-		s.clearLocked()
 	}
 	key := s.k.options().UserKey
 	ua := strings.ToValidUTF8(s.req.UserAgent(), "")
@@ -78,11 +101,9 @@ func (s *Session) SignIn(ctx context.Context, user any, opts ...SignInOption) er
 		_, n := utf8.DecodeLastRuneInString(ua)
 		ua = ua[:len(ua)-n]
 	}
-	meta, _ := json.Marshal(struct {
-		At float64 `json:"at"` // Unix ms, to the microsecond: orders sign-ins for MaxSessionsPerUser
-		UA string  `json:"ua"`
-	}{float64(time.Now().UnixMicro()) / 1000, ua})
 	pp := withUser(s.vals[key], u)
+	name, _ := userOf(pp)
+	meta, _ := json.Marshal(signInMeta{float64(time.Now().UnixMicro()) / 1000, ua, name})
 	for _, kv := range [...]struct {
 		k string
 		v json.RawMessage
@@ -97,7 +118,6 @@ func (s *Session) SignIn(ctx context.Context, user any, opts ...SignInOption) er
 		return fmt.Errorf("sign in: %w", err)
 	}
 	if ss, ok := s.k.(*serverSession); ok && ss.m.opts.MaxSessionsPerUser > 0 {
-		name, _ := userOf(pp)
 		ss.m.enforceCap(ctx, name, ss.id)
 	}
 	return nil
@@ -135,11 +155,8 @@ func (s *Session) SignOut(ctx context.Context, opts ...SignInOption) error {
 	if err := s.k.save(ctx); err != nil {
 		return fmt.Errorf("sign out: %w", err)
 	}
-	if err := s.k.regenerate(ctx, cfg.keep); err != nil {
+	if err := s.regenerateKeeping(ctx, cfg.keep); err != nil {
 		return fmt.Errorf("sign out: %w", err)
-	}
-	if !cfg.keep {
-		s.clearLocked()
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sessionkit/session"
 	"github.com/sessionkit/session/sealed"
@@ -388,4 +389,40 @@ func idOf(t *testing.T, pair string) string {
 		t.Fatalf("no signed session ID in %q", pair)
 	}
 	return v[:i]
+}
+
+// KeepSessionInfo carries the cookie over too, as Passport's merge does:
+// a "remember me" set before signing in survives it.
+func TestSignInKeepsRememberMe(t *testing.T) {
+	m, _, _ := newManager(t, session.Options{})
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := session.From(r)
+		s.SetMaxAge(time.Hour)
+		if err := s.SignIn(r.Context(), "erin", session.KeepSessionInfo()); err != nil {
+			t.Error(err)
+		}
+	}))
+	res := serve(h, "GET", "/", "")
+	sc := strings.Join(res.Header.Values("Set-Cookie"), "\n")
+	if !strings.Contains(sc, "Expires=") {
+		t.Errorf("remember-me lost at sign-in: Set-Cookie %q has no Expires", sc)
+	}
+}
+
+// A __signin left by another user's sign-in (a Node app's keepSessionInfo
+// carries it over) is not shown as this user's.
+func TestUserSessionsIgnoreAnotherUsersSignInInfo(t *testing.T) {
+	m, store, _ := newManager(t, session.Options{})
+	rec := `{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/"},` +
+		`"__signin":{"at":1700000000000,"ua":"gina's browser","user":"gina"},"passport":{"user":"hank"}}`
+	if err := store.Set(context.Background(), "hank-session-id-0000000000000000", []byte(rec), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	list, err := m.UserSessions(context.Background(), "hank")
+	if err != nil || len(list) != 1 {
+		t.Fatalf("UserSessions(hank) = %+v, %v", list, err)
+	}
+	if list[0].UserAgent != "" || !list[0].SignedIn.IsZero() {
+		t.Errorf("hank's session shows gina's sign-in: %+v", list[0])
+	}
 }

@@ -107,11 +107,8 @@ func (m *Manager) sessionsOf(ctx context.Context, user string) ([]userSession, e
 			if us.LastSeen.After(now) {
 				us.LastSeen = now
 			}
-			var meta struct {
-				At float64 `json:"at"`
-				UA string  `json:"ua"`
-			}
-			if json.Unmarshal(rec.vals[signInKey], &meta) == nil {
+			var meta signInMeta
+			if json.Unmarshal(rec.vals[signInKey], &meta) == nil && meta.User == user {
 				us.UserAgent = meta.UA
 				if meta.At > 0 {
 					us.SignedIn = time.UnixMicro(int64(meta.At * 1000))
