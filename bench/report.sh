@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of this module, in process and end to end, and
 # writes ../BENCHMARKS.md. `make bench` installs what they need first.
-# COUNT (default 6) and BENCHTIME (default 500ms) tune the in-process run;
+# COUNT (default 6) and BENCHTIME (default 500ms) tune the in-process run,
+# USERS_COUNT (default 3) the listing of a user's sessions among 1,000,000;
 # E2E_DURATION (5s), E2E_ROUNDS (3) and E2E_LOST (10s) the wrk run.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,13 +16,19 @@ trap 'rm -rf "$tmp"' EXIT
 raw=$tmp/in-process
 go test -run='^$' -bench=. -benchmem -count="$count" -benchtime="$benchtime" . | tee "$raw"
 stat=$(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20251208221838-04cf7a2dca90 "$raw")
+# BenchmarkUserSessions again, with the 1,000,000-session case the run
+# above leaves out (-users.large: filling the stores takes a while).
+users=$tmp/users
+go test -run='^$' -bench='^BenchmarkUserSessions$' -benchmem -count="${USERS_COUNT:-3}" -benchtime="$benchtime" -timeout=60m . \
+	-args -users.large | tee "$users"
 go test -count=1 -v -timeout=60m -run=TestEndToEnd ./e2e -args -e2e.out="$tmp/e2e.md" \
 	-e2e.duration="$e2e_duration" -e2e.rounds="$e2e_rounds" -e2e.lost="$e2e_lost" | grep -v '^=== '
 
-# median NAME UNIT: the median of UNIT over the runs of benchmark NAME.
+# median NAME UNIT [FILE]: the median of UNIT over the runs of benchmark
+# NAME in FILE (default: the in-process run).
 median() {
 	awk -v name="$1" -v unit="$2" '
-		$1 ~ "^Benchmark" name "-[0-9]+$" { for (i = 3; i < NF; i++) if ($(i+1) == unit) print $i }' "$raw" |
+		$1 ~ "^Benchmark" name "-[0-9]+$" { for (i = 3; i < NF; i++) if ($(i+1) == unit) print $i }' "${3:-$raw}" |
 		sort -g | awk '{ v[NR] = $1 } END {
 			if (NR == 0) print "?"; else if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2] + v[NR/2+1]) / 2 }'
 }
@@ -91,6 +98,20 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "?" || b == "?") p
 	echo "$(( $(nproc) * 2 )) goroutines run requests in parallel, each its own visitor. \`req/s\` is"
 	echo "requests completed per second of wall time, \`p99-us\` the 99th-percentile"
 	echo "latency of one request in microseconds."
+	echo
+	echo "### Stores: listing a user's sessions"
+	echo
+	echo "\`BenchmarkUserSessions/STORE/SIZE\`: \`UserSessions\` (session.UserIndex) returns"
+	echo "the 10 sessions one user is signed in to, records included, among SIZE other"
+	echo "sessions, each of another signed-in user. SQLite and PostgreSQL search an index"
+	echo "on the user in the stored JSON, Redis reads a set per user, memory a map."
+	echo "Median of ${USERS_COUNT:-3} runs (\`go test -bench=UserSessions -args -users.large\`)."
+	echo
+	echo "| store | 10,000 others ns/op | 1,000,000 others ns/op | allocs/op (1,000,000) |"
+	echo "|---|---|---|---|"
+	for st in memory sqlite redis postgres; do
+		echo "| $st | $(median "UserSessions/$st/10k" ns/op "$users") | $(median "UserSessions/$st/1M" ns/op "$users") | $(median "UserSessions/$st/1M" allocs/op "$users") |"
+	done
 	echo
 	echo "### Sealed cookies: seal and open, beside gorilla/securecookie"
 	echo

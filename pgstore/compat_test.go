@@ -95,7 +95,7 @@ func TestSharedWithConnectPgSimple(t *testing.T) {
 			if other := alternate(visitor(), 3, false); other == id {
 				t.Fatal("two visitors share a session")
 			}
-			checkShape(t, pool, `"`+tt.table+`"`)
+			checkShape(t, pool, `"`+tt.table+`"`, store)
 
 			// The row, as SQL, Go and Node read it.
 			var sessText string

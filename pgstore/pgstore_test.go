@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,7 +150,8 @@ func describe(t *testing.T, pool *pgxpool.Pool, table string) tableShape {
 	return sh
 }
 
-// wantShape is the table connect-pg-simple 10.0.0's table.sql creates.
+// wantShape is the table connect-pg-simple 10.0.0's table.sql creates,
+// with the index on the user that New adds (checkShape adds it).
 var wantShape = tableShape{
 	Columns: []column{
 		{Name: "sid", Type: "character varying", Collation: "default", NotNull: true},
@@ -164,10 +166,17 @@ var wantShape = tableShape{
 	Options: []string{},
 }
 
-func checkShape(t *testing.T, pool *pgxpool.Pool, table string) {
+// checkShape checks table has wantShape and the user index of s.
+func checkShape(t *testing.T, pool *pgxpool.Pool, table string, s *pgstore.Store) {
 	t.Helper()
-	if got := describe(t, pool, table); !reflect.DeepEqual(got, wantShape) {
-		t.Fatalf("table %s:\n got %+v\nwant %+v", table, got, wantShape)
+	want := wantShape
+	want.Indexes = append(slices.Clone(want.Indexes),
+		`CREATE INDEX `+pgx.Identifier{pgstore.UserIndexName(s)}.Sanitize()+` ON t USING btree ((((sess -> 'passport'::text) ->> 'user'::text)))`)
+	slices.Sort(want.Indexes)
+	got := describe(t, pool, table)
+	slices.Sort(got.Indexes)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("table %s:\n got %+v\nwant %+v", table, got, want)
 	}
 }
 
@@ -183,7 +192,7 @@ func TestTableAndFormat(t *testing.T) {
 	ctx := testCtx(t)
 
 	s := newStore(t, pool, pgstore.Options{CreateTable: true, PruneInterval: -1})
-	checkShape(t, pool, `"session"`)
+	checkShape(t, pool, `"session"`, s)
 	// Again, on the existing table: a no-op.
 	newStore(t, pool, pgstore.Options{CreateTable: true})
 
@@ -192,7 +201,7 @@ func TestTableAndFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	odd := newStore(t, pool, pgstore.Options{SchemaName: `app "x"`, TableName: `web "sessions"`, CreateTable: true, PruneInterval: -1})
-	checkShape(t, pool, `"app ""x"""."web ""sessions"""`)
+	checkShape(t, pool, `"app ""x"""."web ""sessions"""`, odd)
 	id := newID(t)
 	if err := odd.Set(ctx, id, []byte(`{"cookie":{},"n":1}`), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
@@ -324,7 +333,8 @@ func TestTableAndFormat(t *testing.T) {
 				_, err := ms.Patch(ctx, id, session.NewPatch(nil, nil, nil), time.Now().Add(time.Hour))
 				return err
 			}(),
-			"prune": func() error { _, err := ms.Prune(ctx); return err }(),
+			"prune":         func() error { _, err := ms.Prune(ctx); return err }(),
+			"user sessions": func() error { _, err := ms.UserSessions(ctx, "alice"); return err }(),
 		} {
 			if err == nil || errors.Is(err, session.ErrNotFound) || !strings.HasPrefix(err.Error(), "pgstore: "+name+": ") ||
 				!strings.Contains(err.Error(), `"nope"`) || strings.Contains(err.Error(), id) {
