@@ -6,19 +6,20 @@ STATICCHECK = v0.8.2
 # Fuzz targets: package:Target.
 FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzPatchApply .:FuzzMiddleware .:FuzzRecordUser ./sealed:FuzzOpen
 
-.PHONY: run test deps check unit fuzz fuzz-smoke bench bench-smoke clean
+.PHONY: run test deps check unit browser fuzz fuzz-smoke bench bench-smoke clean
 
 ## run: serve the visit tracker on :3000
 run:
 	$(GO) run ./cmd/visits
 
 ## test: everything: format and vet checks, every test under -race with the
-## Node compatibility tests, and a short fuzzing smoke run
-test: deps check unit bench-smoke
+## Node compatibility tests, the real-browser test, and a short fuzzing
+## smoke run
+test: deps check unit browser bench-smoke
 	$(MAKE) --no-print-directory fuzz-smoke
 
 ## deps: install the pinned npm packages the compatibility tests run
-NODE_APPS = node fastify connect-redis connect-pg
+NODE_APPS = node fastify connect-redis connect-pg passport
 deps: $(NODE_APPS:%=testdata/%/node_modules/.installed)
 
 testdata/%/node_modules/.installed: testdata/%/package-lock.json
@@ -29,10 +30,17 @@ check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	cd browsertest && $(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
 
 unit:
 	CI=$${CI:-} $(GO) test -race -count=1 ./...
+
+## browser: the visit tracker in headless Chromium (module browsertest/, so
+## the library never depends on chromedp); fails without Chromium when CI
+## is set, skips elsewhere
+browser:
+	cd browsertest && CI=$${CI:-} $(GO) test -count=1 ./...
 
 ## bench: run the benchmarks beside the peers and regenerate BENCHMARKS.md
 ## (installs wrk, Redis and PostgreSQL from Debian's packages if missing,

@@ -8,7 +8,8 @@
 // is the seconds left until the expiry the Manager passes, rounded up (the
 // cookie's Expires, or 24 hours for a browser-session cookie, connect-redis's
 // default ttl of 86400 s). A record whose expiry has passed is deleted
-// instead of written. Touch is EXPIRE, Destroy is DEL.
+// instead of written. Touch is EXPIRE, Destroy is DEL (each in a short
+// script that also returns the record when it may name a user).
 //
 // Store also implements session.Patcher with a compare-and-set script on
 // the one key (one round trip; a retry on the record Redis returns when
@@ -16,6 +17,32 @@
 // or increment one counter, all keep their change, whether they run in
 // one process or many. It works with a single server, Sentinel or a Redis
 // Cluster client (one key is one slot).
+//
+// Store implements session.UserIndex: the sessions a user is signed in
+// to (Passport's {"passport":{"user":...}}, under Options.UserKey) are
+// found through a sorted set per user, under IndexKey(user) ("user:sess:"
+// + user by default, outside the session keys' prefix so that no session
+// ID can name it and connect-redis's SCAN of "sess:*" never meets it). A
+// member is a session ID, its score the session's expiry in Unix
+// milliseconds; the set expires with its latest member. Set, Patch and
+// Touch of a record that names a user add or refresh its member: one more
+// round trip, after the session's write, since on a Redis Cluster the
+// set and the session are in different slots and no script can write
+// both. A record without a user costs no extra round trip. Destroy of a
+// signed-in session removes the member, then the record. The index may
+// disagree with the sessions: a process that stops between a session's
+// write and its index update leaves a signed-in session out of its user's
+// list until its next write or touch; a user change or sign-out leaves the
+// ID in the previous user's set. UserSessions trusts no member: it reads
+// every record and removes from the set the members whose record is gone,
+// expired or names someone else.
+//
+// Sessions a Node app signs in (connect-redis writes them, not this
+// Store) are not in the index until a Go instance writes or touches them.
+// A session a Node app keeps alive beyond the expiry a Go instance last
+// set stays listed while its user's set lasts (until the latest expiry Go
+// set for that user, which UserSessions extends when it sees the session),
+// and leaves the index after that, until Go writes or touches it again.
 //
 // Sessions use no RESP3 feature: a client with Protocol: 2 saves go-redis
 // a look for push notifications (a read syscall) on every command.
@@ -71,25 +98,35 @@ type Options struct {
 	// hours, connect-redis's ttl default of 86400 s). The Manager always
 	// passes an expiry, so this only matters to other callers.
 	DefaultTTL time.Duration
+
+	// UserKey is the session key a sign-in is kept under, for the index
+	// of sessions by user (UserSessions): it must be the Manager's
+	// session.Options.UserKey. Empty means session.DefaultUserKey
+	// ("passport", Passport's).
+	UserKey string
 }
 
-// Store is a session.Store, session.Toucher and session.Patcher on a Redis
-// client, in connect-redis 9's format (see the package documentation). It
+// Store is a session.Store, session.Toucher, session.Patcher and
+// session.UserIndex on a Redis client, in connect-redis 9's format (see the package documentation). It
 // is safe for concurrent use. It does not own the client: closing it is
 // the caller's job.
 type Store struct {
-	client     redis.UniversalClient
-	prefix     string
-	defaultTTL time.Duration
+	client      redis.UniversalClient
+	prefix      string
+	defaultTTL  time.Duration
+	userKey     string
+	userPrefix  string // of the index keys: see defaultUserPrefix
+	touchNeedle string // see touchNeedle
 
 	mu     sync.Mutex
 	queues map[string]*patchQueue // keys whose patches are being written
 }
 
 var (
-	_ session.Store   = (*Store)(nil)
-	_ session.Toucher = (*Store)(nil)
-	_ session.Patcher = (*Store)(nil)
+	_ session.Store     = (*Store)(nil)
+	_ session.Toucher   = (*Store)(nil)
+	_ session.Patcher   = (*Store)(nil)
+	_ session.UserIndex = (*Store)(nil)
 )
 
 // New returns a Store keeping sessions in Redis through client: a
@@ -102,7 +139,11 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	if opts.DefaultTTL <= 0 {
 		opts.DefaultTTL = session.DefaultStoreTTL
 	}
+	if opts.UserKey == "" {
+		opts.UserKey = session.DefaultUserKey
+	}
 	return &Store{client: client, prefix: opts.Prefix, defaultTTL: opts.DefaultTTL,
+		userKey: opts.UserKey, userPrefix: defaultUserPrefix(opts.Prefix), touchNeedle: touchNeedle(opts.UserKey),
 		queues: make(map[string]*patchQueue)}
 }
 
@@ -142,7 +183,11 @@ func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
 
 // Set stores record under id until expires: SET key record EX ttl, with
 // ttl the seconds until expires rounded up. A record that has already
-// expired deletes the key instead (DEL), as connect-redis does.
+// expired deletes the key instead (DEL), as connect-redis does. A record
+// that names a user is then added to the user's index, a second round
+// trip (see the package documentation). It returns an error wrapping
+// ctx's error or Redis's; when only the index update failed, the record
+// has been written.
 func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: set: %w", err)
@@ -153,6 +198,9 @@ func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.
 		err = s.client.Del(ctx, s.Key(id)).Err()
 	} else {
 		err = s.client.Set(ctx, s.Key(id), record, time.Duration(ttl)*time.Second).Err()
+		if err == nil {
+			err = s.index(ctx, id, record, ttl)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("redisstore: set: %w", err)
@@ -160,27 +208,85 @@ func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.
 	return nil
 }
 
+// touchScript is Touch: EXPIRE KEYS[1] ARGV[1] if the key exists. It
+// returns false when the key is missing, the record when it contains
+// ARGV[2] (the user key, so it may name a user; "" matches every record),
+// else 0: an anonymous session's record does not travel back.
+var touchScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return false end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if string.find(v, ARGV[2], 1, true) then return v end
+return 0
+`)
+
 // Touch moves the expiry of the record under id without rewriting it:
-// EXPIRE key ttl. A missing record is not an error (it stays missing); an
-// expiry already past deletes the record, as EXPIRE with a ttl of zero or
-// less does.
+// EXPIRE key ttl, in a script that returns the record when it may name a
+// user, whose index entry then gets the new expiry (a second round trip,
+// only for a session someone is signed in to; a session a Node app signed
+// in joins its user's index so). A missing record is not an error (it
+// stays missing); an expiry already past deletes the record, as EXPIRE
+// with a ttl of zero or less does. It returns an error wrapping ctx's
+// error or Redis's.
 func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: touch: %w", err)
 	}
-	if err := s.client.Expire(ctx, s.Key(id), time.Duration(s.ttl(expires))*time.Second).Err(); err != nil {
+	ttl := s.ttl(expires)
+	if ttl <= 0 {
+		if err := s.client.Expire(ctx, s.Key(id), 0).Err(); err != nil {
+			return fmt.Errorf("redisstore: touch: %w", err)
+		}
+		return nil
+	}
+	v, err := touchScript.Run(ctx, s.client, []string{s.Key(id)}, ttl, s.touchNeedle).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil // missing
+	}
+	if err == nil {
+		if rec, ok := v.(string); ok {
+			err = s.index(ctx, id, []byte(rec), ttl)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("redisstore: touch: %w", err)
 	}
 	return nil
 }
 
-// Destroy deletes the record under id (DEL). Deleting a missing record is
-// not an error.
+// destroyScript deletes KEYS[1] unless its record contains ARGV[1] (the
+// user key, so it may name a user; "" matches every record), which it
+// returns instead, for Destroy to take the ID out of its user's index
+// first. It returns 0 when it deleted the key or there was none.
+var destroyScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if string.find(v, ARGV[1], 1, true) then return v end
+redis.call('DEL', KEYS[1])
+return 0
+`)
+
+// Destroy deletes the record under id. A record without a user is deleted
+// in one round trip (a script: GET, DEL). One that names a user is first
+// removed from the user's index (ZREM), then deleted (DEL): in this order
+// a concurrent write that brings the session back signed in re-adds it
+// to the index after the ZREM. Deleting a missing record is not an error.
+// It returns an error wrapping ctx's error or Redis's.
 func (s *Store) Destroy(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: destroy: %w", err)
 	}
-	if err := s.client.Del(ctx, s.Key(id)).Err(); err != nil {
+	key := s.Key(id)
+	v, err := destroyScript.Run(ctx, s.client, []string{key}, s.touchNeedle).Result()
+	if rec, ok := v.(string); ok && err == nil {
+		if user, ok := session.RecordUser([]byte(rec), s.userKey); ok {
+			err = s.client.ZRem(ctx, s.IndexKey(user), id).Err()
+		}
+		if err == nil {
+			err = s.client.Del(ctx, key).Err()
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("redisstore: destroy: %w", err)
 	}
 	return nil
@@ -207,13 +313,16 @@ func (s *Store) Destroy(ctx context.Context, id string) error {
 // transactions rather than invalidating each other's; the compare-and-set
 // guards against writers elsewhere. If ctx ends while the patch is queued, it is
 // dropped; if it ends while its transaction runs, Patch returns ctx's
-// error and the patch may still have been applied.
+// error and the patch may still have been applied. A written record that
+// names a user is then added to the user's index (one more round trip);
+// when that fails, Patch returns the error although the record was
+// written.
 func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("redisstore: patch: %w", err)
 	}
 	key := s.Key(id)
-	req := &patchReq{ctx: ctx, p: p, expires: expires, done: make(chan patchResult, 1)}
+	req := &patchReq{id: id, ctx: ctx, p: p, expires: expires, done: make(chan patchResult, 1)}
 	s.mu.Lock()
 	q, running := s.queues[key]
 	if !running {
@@ -254,6 +363,7 @@ type patchQueue struct {
 }
 
 type patchReq struct {
+	id      string
 	ctx     context.Context
 	p       *session.Patch
 	expires time.Time
@@ -319,8 +429,10 @@ func (s *Store) patchGroup(key string, group []*patchReq) {
 	base := group[0].p.Base() // a guess until Redis has confirmed it
 	confirmed := false
 	var (
-		results []patchResult
-		err     error
+		results    []patchResult
+		err        error
+		written    []byte // the record the compare-and-set wrote
+		writtenTTL int64
 	)
 	for attempt := 1; ; {
 		var next []byte
@@ -343,7 +455,11 @@ func (s *Store) patchGroup(key string, group []*patchReq) {
 		}
 		var wrote bool
 		wrote, base, err = s.compareAndSet(ctx, key, base, next, ttl)
-		if err != nil || wrote {
+		if err != nil {
+			break
+		}
+		if wrote {
+			written, writtenTTL = next, ttl
 			break
 		}
 		confirmed = true
@@ -357,6 +473,9 @@ func (s *Store) patchGroup(key string, group []*patchReq) {
 			}
 		}
 		attempt++
+	}
+	if err == nil && writtenTTL > 0 {
+		err = s.index(ctx, group[0].id, written, writtenTTL) // after the record: see users.go
 	}
 	for i, r := range group {
 		if err != nil {

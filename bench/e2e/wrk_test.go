@@ -116,7 +116,8 @@ func visit(ctx context.Context, url, cookie string) (string, int, error) {
 	return cookie, shownCount(string(body)), nil
 }
 
-// shownCount is N in "You have visited this page N times.", or -1.
+// shownCount is N in "You have visited this page N times." (or "1
+// time."), or -1.
 func shownCount(body string) int {
 	_, rest, ok := strings.Cut(body, "visited this page ")
 	if !ok {

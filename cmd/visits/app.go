@@ -1,10 +1,11 @@
 package main
 
 import (
-	"fmt"
+	"cmp"
+	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
+	"time"
 
 	"github.com/sessionkit/session"
 	"github.com/sessionkit/session/cmd/visits/web"
@@ -13,30 +14,44 @@ import (
 // app is the visit tracker: its pages, wrapped in the session middleware,
 // and its static assets, which are served without a session.
 type app struct {
-	pages *web.Pages
-	log   *slog.Logger
+	pages    *web.Pages
+	accounts *accounts
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // page is what every view renders.
 type page = web.Page
+
+const title = "Visit Tracker"
 
 func newApp(log *slog.Logger) (*app, error) {
 	pages, err := web.Parse()
 	if err != nil {
 		return nil, err
 	}
-	return &app{pages: pages, log: log}, nil
+	acc, err := newAccounts(demoUsers)
+	if err != nil {
+		return nil, err
+	}
+	return &app{pages: pages, accounts: acc, log: log, now: time.Now}, nil
 }
 
-// routes returns the app's handler with sessions from m.
+// routes returns the app's handler with sessions from m. Every response
+// carries the security headers, and every POST from another origin is
+// refused before it reaches a session (see secure).
 func (a *app) routes(m middleware) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", m.Handler(http.HandlerFunc(a.index)))
 	mux.Handle("POST /reset", m.Handler(http.HandlerFunc(a.reset)))
+	mux.Handle("GET /login", m.Handler(http.HandlerFunc(a.loginPage)))
 	mux.Handle("POST /login", m.Handler(http.HandlerFunc(a.login)))
-	mux.Handle("POST /logout", m.Handler(http.HandlerFunc(a.reset)))
+	mux.Handle("POST /logout", m.Handler(http.HandlerFunc(a.logout)))
+	mux.Handle("GET /account", m.Handler(http.HandlerFunc(a.account)))
+	mux.Handle("POST /account/sessions/end", m.Handler(http.HandlerFunc(a.endSession)))
+	mux.Handle("POST /account/sessions/end-others", m.Handler(http.HandlerFunc(a.endOthers)))
 	mux.Handle("GET /", http.FileServerFS(web.Public()))
-	return mux
+	return a.secure(mux)
 }
 
 // index counts the visit and renders the count.
@@ -48,35 +63,81 @@ func (a *app) index(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, "count visit", err)
 		return
 	}
-	user, _ := session.Get[string](s, "user")
-	a.render(w, page{
-		Title:   "Visit Tracker",
-		Message: fmt.Sprintf("You have visited this page %d times.", visits),
-		User:    user,
-	})
+	user, _ := s.User()
+	noStore(w)
+	a.render(w, http.StatusOK, web.ViewIndex, page{Title: title, Message: web.VisitsMessage(visits), User: user})
 }
 
-// login signs the visitor in. The session gets a new ID first, keeping
-// its visits, so an ID someone planted before login is useless after it.
+// loginPage shows the sign-in form; a signed-in visitor goes home.
+func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := session.From(r).User(); ok {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	noStore(w)
+	a.render(w, http.StatusOK, web.ViewLogin, page{Title: "Sign in · " + title, Next: nextPath(r.URL.Query().Get("next"))})
+}
+
+// nextPath is where a sign-in goes on to: one of the tracker's own pages,
+// never a URL from the request (no open redirect).
+func nextPath(next string) string {
+	if next == "/account" {
+		return next
+	}
+	return ""
+}
+
+// login signs the visitor in with a name and a password. SignIn gives the
+// session a new ID, keeping its visits, so an ID someone planted before
+// the sign-in is useless after it. A wrong name or password changes
+// nothing and gets 401.
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
-	user := strings.TrimSpace(r.PostFormValue("user"))
-	if user == "" || len(user) > 64 {
-		http.Error(w, "a name of 1 to 64 characters is required", http.StatusBadRequest)
+	name, password := r.PostFormValue("user"), r.PostFormValue("password")
+	next := nextPath(r.PostFormValue("next"))
+	retry := page{Title: "Sign in · " + title, Name: name, Next: next}
+	if len(name) > 64 || len(password) > 128 {
+		name = ""
+		retry.Name = ""
+	}
+	if name == "" || password == "" {
+		retry.Error = "Enter a name and a password (a name of at most 64 characters, a password of at most 128)."
+		noStore(w)
+		a.render(w, http.StatusBadRequest, web.ViewLogin, retry)
 		return
 	}
-	s := session.From(r)
-	if err := s.Regenerate(r.Context(), true); err != nil {
-		a.fail(w, "regenerate session", err)
+	user, ok, err := a.accounts.check(r.Context(), name, password)
+	if err != nil {
+		return // the client has gone
+	}
+	if !ok {
+		a.log.Info("visits: sign-in refused", "user", user)
+		retry.Error = "Wrong name or password. Nothing has changed: try again."
+		noStore(w)
+		a.render(w, http.StatusUnauthorized, web.ViewLogin, retry)
 		return
 	}
-	if err := s.Set("user", user); err != nil {
+	if err := session.From(r).SignIn(r.Context(), user, session.KeepSessionInfo()); err != nil {
 		a.fail(w, "sign in", err)
 		return
+	}
+	http.Redirect(w, r, cmp.Or(next, "/"), http.StatusSeeOther)
+}
+
+// logout signs the user out: the session gets a new ID, keeping its
+// visits, and the old one is no longer signed in. A visitor nobody is
+// signed in to has nothing to sign out of.
+func (a *app) logout(w http.ResponseWriter, r *http.Request) {
+	s := session.From(r)
+	if _, ok := s.User(); ok {
+		if err := s.SignOut(r.Context(), session.KeepSessionInfo()); err != nil {
+			a.fail(w, "sign out", err)
+			return
+		}
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// reset destroys the session (sign-out and "forget me" alike).
+// reset destroys the session ("forget me").
 func (a *app) reset(w http.ResponseWriter, r *http.Request) {
 	if err := session.From(r).Destroy(r.Context()); err != nil {
 		a.fail(w, "destroy session", err)
@@ -85,9 +146,102 @@ func (a *app) reset(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-func (a *app) render(w http.ResponseWriter, p page) {
-	if err := a.pages.Render(w, p); err != nil {
+// account lists the signed-in user's sessions; anyone else is sent to
+// sign in.
+func (a *app) account(w http.ResponseWriter, r *http.Request) {
+	s := session.From(r)
+	user, ok := s.User()
+	if !ok {
+		http.Redirect(w, r, "/login?next=/account", http.StatusSeeOther)
+		return
+	}
+	p := page{Title: "Your sessions · " + title, User: user}
+	all, err := s.UserSessions(r.Context())
+	switch {
+	case errors.Is(err, session.ErrNoIndex):
+		p.Note = "This server's session store cannot list your sessions (sealed cookie sessions have no server-side record)."
+	case err != nil:
+		a.fail(w, "list sessions", err)
+		return
+	}
+	now := a.now()
+	for _, us := range all {
+		p.Sessions = append(p.Sessions, web.Session{
+			Handle:   us.Handle,
+			Browser:  browserName(us.UserAgent),
+			SignedIn: relTime(us.SignedIn, now),
+			LastSeen: relTime(us.LastSeen, now),
+			Current:  us.Current,
+		})
+	}
+	noStore(w)
+	a.render(w, http.StatusOK, web.ViewAccount, p)
+}
+
+// endSession signs out one of the user's other sessions, named by its
+// Handle.
+func (a *app) endSession(w http.ResponseWriter, r *http.Request) {
+	s := session.From(r)
+	if _, ok := s.User(); !ok {
+		http.Redirect(w, r, "/login?next=/account", http.StatusSeeOther)
+		return
+	}
+	handle := r.PostFormValue("handle")
+	if handle == "" {
+		a.errorPage(w, http.StatusBadRequest, "No session named", "The form named no session to sign out.")
+		return
+	}
+	switch err := s.EndUserSession(r.Context(), handle); {
+	case errors.Is(err, session.ErrNotFound):
+		a.errorPage(w, http.StatusNotFound, "Session not found",
+			"That session has already ended, or is not yours.")
+		return
+	case errors.Is(err, session.ErrNoIndex):
+		a.errorPage(w, http.StatusNotImplemented, "Not available", "This server's session store cannot end other sessions.")
+		return
+	case err != nil:
+		a.fail(w, "end session", err)
+		return
+	}
+	if _, ok := s.User(); !ok { // it was this one
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+// endOthers signs out every session of the user but this one.
+func (a *app) endOthers(w http.ResponseWriter, r *http.Request) {
+	s := session.From(r)
+	if _, ok := s.User(); !ok {
+		http.Redirect(w, r, "/login?next=/account", http.StatusSeeOther)
+		return
+	}
+	n, err := s.EndOtherSessions(r.Context())
+	switch {
+	case errors.Is(err, session.ErrNoIndex):
+		a.errorPage(w, http.StatusNotImplemented, "Not available", "This server's session store cannot end other sessions.")
+		return
+	case err != nil:
+		a.fail(w, "end other sessions", err)
+		return
+	}
+	a.log.Info("visits: signed out everywhere else", "ended", n)
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+func (a *app) render(w http.ResponseWriter, code int, view string, p page) {
+	if err := a.pages.RenderView(w, code, view, p); err != nil {
 		a.fail(w, "render", err)
+	}
+}
+
+// errorPage renders the error view with code.
+func (a *app) errorPage(w http.ResponseWriter, code int, heading, msg string) {
+	noStore(w)
+	if err := a.pages.RenderView(w, code, web.ViewError, page{Title: heading, Error: msg}); err != nil {
+		a.log.Error("visits: render error page", "err", err)
+		http.Error(w, msg, code)
 	}
 }
 

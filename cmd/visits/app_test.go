@@ -1,7 +1,6 @@
 package main
 
 import (
-	"html"
 	"io"
 	"log/slog"
 	"mime"
@@ -17,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/sessionkit/session"
+	"github.com/sessionkit/session/cmd/visits/web"
 	"github.com/sessionkit/session/memstore"
 )
 
@@ -51,9 +51,10 @@ func newTestServer(t *testing.T) *httptest.Server {
 // visitor is a browser: a cookie jar, and redirects are not followed so
 // that a 303 can be inspected.
 type visitor struct {
-	t    *testing.T
-	srv  *httptest.Server
-	http *http.Client
+	t         *testing.T
+	srv       *httptest.Server
+	http      *http.Client
+	userAgent string // sent when not ""
 }
 
 func newVisitor(t *testing.T, srv *httptest.Server) *visitor {
@@ -94,16 +95,27 @@ func (v *visitor) get(path string) response {
 	if err != nil {
 		v.t.Fatal(err)
 	}
+	if v.userAgent != "" {
+		req.Header.Set("User-Agent", v.userAgent)
+	}
 	return v.do(req)
 }
 
-func (v *visitor) post(path string, form url.Values) response {
+// post sends a form as a same-origin browser form would, with the
+// headers given as name, value pairs besides.
+func (v *visitor) post(path string, form url.Values, headers ...string) response {
 	v.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, v.srv.URL+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		v.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if v.userAgent != "" {
+		req.Header.Set("User-Agent", v.userAgent)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	return v.do(req)
 }
 
@@ -171,7 +183,12 @@ func wantPage(t *testing.T, res response, want string) {
 	}
 }
 
+// visits is the heading for n visits, written out here rather than taken
+// from web.VisitsMessage so that a change there shows.
 func visits(n int) string {
+	if n == 1 {
+		return "You have visited this page 1 time."
+	}
 	return "You have visited this page " + strconv.Itoa(n) + " times."
 }
 
@@ -192,7 +209,7 @@ func TestVisitsCount(t *testing.T) {
 	v := newVisitor(t, srv)
 	var first string
 	for i, want := range []string{
-		"You have visited this page 1 times.",
+		"You have visited this page 1 time.",
 		"You have visited this page 2 times.",
 		"You have visited this page 3 times.",
 	} {
@@ -241,7 +258,9 @@ func TestFirstResponseHeaders(t *testing.T) {
 	if !slices.Contains(res.Header.Values("Vary"), "Cookie") {
 		t.Errorf("Vary = %q, want it to include Cookie", res.Header.Values("Vary"))
 	}
-	if got, want := res.Header.Get("Cache-Control"), `no-cache="Set-Cookie"`; got != want {
+	// no-store from the page (it shows session data), and the
+	// middleware's no-cache="Set-Cookie" for the cookie.
+	if got, want := res.Header.Values("Cache-Control"), []string{"no-store", `no-cache="Set-Cookie"`}; !slices.Equal(got, want) {
 		t.Errorf("Cache-Control = %q, want %q", got, want)
 	}
 }
@@ -394,117 +413,6 @@ func TestResetWithoutSession(t *testing.T) {
 	}
 }
 
-func TestLoginLogout(t *testing.T) {
-	srv := newTestServer(t)
-	v := newVisitor(t, srv)
-	v.get("/")
-	wantPage(t, v.get("/"), visits(2))
-	before := v.cookie()
-
-	res := v.post("/login", url.Values{"user": {"alice"}})
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("POST /login: status = %d, want 303; body %q", res.StatusCode, res.body)
-	}
-	if got := res.Header.Get("Location"); got != "/" {
-		t.Errorf("POST /login: Location = %q, want /", got)
-	}
-	c := setCookie(res)
-	if c == nil {
-		t.Fatal("POST /login set no session cookie")
-	}
-	after := v.cookie()
-	if after == before {
-		t.Fatalf("session cookie unchanged by login: %q", after)
-	}
-	if c.Value != after {
-		t.Errorf("jar cookie = %q, want the one login set, %q", after, c.Value)
-	}
-	beforeID, _ := signedParts(t, before)
-	afterID, _ := signedParts(t, after)
-	if beforeID == afterID {
-		t.Errorf("session ID unchanged by login: %q", afterID)
-	}
-
-	res = v.get("/")
-	wantPage(t, res, visits(3))
-	if want := "Signed in as <strong>alice</strong>"; !strings.Contains(res.body, want) {
-		t.Errorf("page after login lacks %q:\n%s", want, res.body)
-	}
-	if !strings.Contains(res.body, `action="/logout"`) {
-		t.Errorf("page after login lacks the sign-out form:\n%s", res.body)
-	}
-
-	// Session fixation: the pre-login ID is worthless now.
-	res = getWithCookie(t, srv, before)
-	wantPage(t, res, visits(1))
-	if strings.Contains(res.body, "alice") {
-		t.Errorf("the pre-login cookie reaches alice's session:\n%s", res.body)
-	}
-
-	res = v.post("/logout", nil)
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("POST /logout: status = %d, want 303", res.StatusCode)
-	}
-	wantExpiringCookie(t, res)
-
-	res = v.get("/")
-	wantPage(t, res, visits(1))
-	if strings.Contains(res.body, "alice") || strings.Contains(res.body, "Signed in as") {
-		t.Errorf("page after logout still shows a user:\n%s", res.body)
-	}
-	if !strings.Contains(res.body, `action="/login"`) {
-		t.Errorf("page after logout lacks the sign-in form:\n%s", res.body)
-	}
-	// The logged-in session is gone from the store.
-	wantPage(t, getWithCookie(t, srv, after), visits(1))
-}
-
-func TestLoginRejectsBadName(t *testing.T) {
-	tests := []struct {
-		name string
-		form url.Values
-	}{
-		{"empty", url.Values{"user": {""}}},
-		{"blank", url.Values{"user": {" \t "}}},
-		{"missing", url.Values{}},
-		{"too long", url.Values{"user": {strings.Repeat("x", 65)}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := newTestServer(t)
-			v := newVisitor(t, srv)
-			v.get("/")
-			before := v.cookie()
-			res := v.post("/login", tt.form)
-			if res.StatusCode != http.StatusBadRequest {
-				t.Errorf("status = %d, want 400", res.StatusCode)
-			}
-			if got := v.cookie(); got != before {
-				t.Errorf("cookie changed by a rejected login: %q, was %q", got, before)
-			}
-			res = v.get("/")
-			wantPage(t, res, visits(2))
-			if strings.Contains(res.body, "Signed in as") {
-				t.Errorf("rejected login signed in:\n%s", res.body)
-			}
-		})
-	}
-}
-
-func TestLoginAcceptsLongestName(t *testing.T) {
-	srv := newTestServer(t)
-	v := newVisitor(t, srv)
-	name := strings.Repeat("x", 64)
-	if res := v.post("/login", url.Values{"user": {"  " + name + " "}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("status = %d, want 303; body %q", res.StatusCode, res.body)
-	}
-	res := v.get("/")
-	wantPage(t, res, visits(1))
-	if want := "<strong>" + name + "</strong>"; !strings.Contains(res.body, want) {
-		t.Errorf("page lacks the trimmed name %q:\n%s", want, res.body)
-	}
-}
-
 func TestStaticAndNotFound(t *testing.T) {
 	srv := newTestServer(t)
 	tests := []struct {
@@ -519,6 +427,9 @@ func TestStaticAndNotFound(t *testing.T) {
 		{"GET", "/views/layout.html", http.StatusNotFound, "", ""},
 		{"GET", "/app.go", http.StatusNotFound, "", ""},
 		{"GET", "/reset", http.StatusNotFound, "", ""},
+		{"GET", "/logout", http.StatusNotFound, "", ""},
+		{"GET", "/account/sessions/end", http.StatusNotFound, "", ""},
+		{"GET", "/login", http.StatusOK, "text/html", `name="password"`},
 		{"POST", "/", http.StatusMethodNotAllowed, "", ""},
 	}
 	for _, tt := range tests {
@@ -544,96 +455,6 @@ func TestStaticAndNotFound(t *testing.T) {
 				t.Errorf("Set-Cookie = %q, want none", sc)
 			}
 		})
-	}
-}
-
-func TestTemplates(t *testing.T) {
-	a, err := newApp(slog.New(slog.NewTextHandler(t.Output(), nil)))
-	if err != nil {
-		t.Fatalf("newApp: %v", err)
-	}
-	tests := []struct {
-		name    string
-		p       page
-		want    []string
-		notWant []string
-	}{
-		{
-			name: "anonymous",
-			p:    page{Title: "Visit Tracker", Message: visits(4)},
-			want: []string{
-				"<!DOCTYPE html>",
-				"<title>Visit Tracker</title>",
-				`<link rel="stylesheet" href="/style.css">`,
-				`<span class="brand">Visit Tracker</span>`,
-				"<h1>" + visits(4) + "</h1>",
-				`<form method="post" action="/login">`,
-				"<footer>",
-				`<form method="post" action="/reset">`,
-			},
-			notWant: []string{"Signed in as", `action="/logout"`},
-		},
-		{
-			name: "signed in",
-			p:    page{Title: "Visit Tracker", Message: visits(1), User: "alice"},
-			want: []string{
-				"<title>Visit Tracker</title>",
-				`<span class="user">Signed in as <strong>alice</strong></span>`,
-				`<form method="post" action="/logout">`,
-				`<form method="post" action="/reset">`,
-			},
-			notWant: []string{`action="/login"`},
-		},
-		{
-			name: "escaped",
-			p:    page{Title: "A & B", Message: "<b>hi</b>", User: `<script>alert("x")</script>`},
-			want: []string{
-				"<title>A &amp; B</title>",
-				"<h1>&lt;b&gt;hi&lt;/b&gt;</h1>",
-				"<strong>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</strong>",
-			},
-			notWant: []string{"<script>", "<b>hi"},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			a.render(rec, tt.p)
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status = %d, want 200", rec.Code)
-			}
-			if got, want := rec.Header().Get("Content-Type"), "text/html; charset=utf-8"; got != want {
-				t.Errorf("Content-Type = %q, want %q", got, want)
-			}
-			body := rec.Body.String()
-			for _, w := range tt.want {
-				if !strings.Contains(body, w) {
-					t.Errorf("body lacks %q:\n%s", w, body)
-				}
-			}
-			for _, w := range tt.notWant {
-				if strings.Contains(body, w) {
-					t.Errorf("body contains %q:\n%s", w, body)
-				}
-			}
-		})
-	}
-}
-
-func TestUserNameEscapedEndToEnd(t *testing.T) {
-	srv := newTestServer(t)
-	v := newVisitor(t, srv)
-	name := "<script>alert(1)</script>"
-	if res := v.post("/login", url.Values{"user": {name}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("POST /login: status = %d, want 303", res.StatusCode)
-	}
-	res := v.get("/")
-	wantPage(t, res, visits(1))
-	if strings.Contains(res.body, "<script>") {
-		t.Errorf("page contains an unescaped <script>:\n%s", res.body)
-	}
-	if want := "<strong>" + html.EscapeString(name) + "</strong>"; !strings.Contains(res.body, want) {
-		t.Errorf("page lacks %q:\n%s", want, res.body)
 	}
 }
 
@@ -667,4 +488,140 @@ func TestConcurrentVisitors(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestTemplates(t *testing.T) {
+	a, err := newApp(slog.New(slog.NewTextHandler(t.Output(), nil)))
+	if err != nil {
+		t.Fatalf("newApp: %v", err)
+	}
+	tests := []struct {
+		name    string
+		view    string
+		p       page
+		want    []string
+		notWant []string
+	}{
+		{
+			name: "anonymous",
+			view: "index",
+			p:    page{Title: "Visit Tracker", Message: visits(4)},
+			want: []string{
+				"<!DOCTYPE html>",
+				"<title>Visit Tracker</title>",
+				`<link rel="stylesheet" href="/style.css">`,
+				`<a class="brand" href="/">Visit Tracker</a>`,
+				"<h1>" + visits(4) + "</h1>",
+				`<form method="post" action="/login" class="signin">`,
+				`<input name="password" type="password" required maxlength="128" autocomplete="current-password">`,
+				"<footer>",
+				`<form method="post" action="/reset">`,
+			},
+			notWant: []string{"Signed in as", `action="/logout"`, `href="/account"`, `name="next"`},
+		},
+		{
+			name: "signed in",
+			view: "index",
+			p:    page{Title: "Visit Tracker", Message: visits(1), User: "alice"},
+			want: []string{
+				"<title>Visit Tracker</title>",
+				`<span class="user">Signed in as <strong>alice</strong> · <a href="/account">Account</a></span>`,
+				`<form method="post" action="/logout">`,
+				`<form method="post" action="/reset">`,
+			},
+			notWant: []string{`action="/login"`},
+		},
+		{
+			name: "escaped",
+			view: "index",
+			p:    page{Title: "A & B", Message: "<b>hi</b>", User: `<script>alert("x")</script>`},
+			want: []string{
+				"<title>A &amp; B</title>",
+				"<h1>&lt;b&gt;hi&lt;/b&gt;</h1>",
+				"<strong>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</strong>",
+			},
+			notWant: []string{"<script>", "<b>hi"},
+		},
+		{
+			name:    "login with error",
+			view:    "login",
+			p:       page{Title: "Sign in", Error: "Wrong <name>", Name: "al\"ice", Next: "/account"},
+			want:    []string{`<p class="error" role="alert">Wrong &lt;name&gt;</p>`, `value="al&#34;ice"`, `<input type="hidden" name="next" value="/account">`},
+			notWant: []string{"Signed in as"},
+		},
+		{
+			name: "account",
+			view: "account",
+			p: page{Title: "Your sessions", User: "bob", Sessions: []web.Session{
+				{Handle: "h1", Browser: "Firefox 128 on Linux", Current: true,
+					SignedIn: web.Time{Text: "2 minutes ago", ISO: "2026-01-01T00:00:00Z"}, LastSeen: web.Time{Text: "just now", ISO: "2026-01-01T00:02:00Z"}},
+				{Handle: "h<2>", Browser: "curl 8.5.0", SignedIn: web.Time{Text: "unknown"}, LastSeen: web.Time{Text: "yesterday", ISO: "2025-12-31T00:00:00Z"}},
+			}},
+			want: []string{
+				`<li class="session current">`,
+				`<span class="browser">Firefox 128 on Linux</span> <span class="this-device">this device</span>`,
+				`signed in <time datetime="2026-01-01T00:00:00Z">2 minutes ago</time>`,
+				`last seen <time datetime="2026-01-01T00:02:00Z">just now</time>`,
+				`signed in <time>unknown</time>`,
+				`<input type="hidden" name="handle" value="h&lt;2&gt;">`,
+				`<form method="post" action="/account/sessions/end-others" class="end-others"><button type="submit">Sign out everywhere else</button></form>`,
+			},
+			notWant: []string{`value="h1"`},
+		},
+		{
+			name:    "account without a list",
+			view:    "account",
+			p:       page{Title: "Your sessions", User: "bob", Note: "cannot list"},
+			want:    []string{`<p class="note">cannot list</p>`, `action="/logout"`},
+			notWant: []string{`<ul class="sessions">`, "end-others"},
+		},
+		{
+			name: "error",
+			view: "error",
+			p:    page{Title: "Request refused", Error: "Nothing has changed."},
+			want: []string{"<h1>Request refused</h1>", `<p class="error" role="alert">Nothing has changed.</p>`, `<a href="/">`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			a.render(rec, http.StatusTeapot, tt.view, tt.p)
+			if rec.Code != http.StatusTeapot {
+				t.Fatalf("status = %d, want the one asked for, 418", rec.Code)
+			}
+			if got, want := rec.Header().Get("Content-Type"), "text/html; charset=utf-8"; got != want {
+				t.Errorf("Content-Type = %q, want %q", got, want)
+			}
+			body := rec.Body.String()
+			if got, want := rec.Header().Get("Content-Length"), strconv.Itoa(len(body)); got != want {
+				t.Errorf("Content-Length = %s, want %s", got, want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("body lacks %q:\n%s", w, body)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("body contains %q:\n%s", w, body)
+				}
+			}
+		})
+	}
+	if err := a.pages.RenderView(httptest.NewRecorder(), 200, "nope", page{}); err == nil {
+		t.Error("RenderView of an unknown view: got nil error, want one")
+	}
+}
+
+func TestVisitsMessage(t *testing.T) {
+	for n, want := range map[int64]string{
+		0:  "You have visited this page 0 times.",
+		1:  "You have visited this page 1 time.",
+		2:  "You have visited this page 2 times.",
+		21: "You have visited this page 21 times.",
+	} {
+		if got := web.VisitsMessage(n); got != want {
+			t.Errorf("VisitsMessage(%d) = %q, want %q", n, got, want)
+		}
+	}
 }

@@ -53,7 +53,7 @@ func BenchmarkIndex(b *testing.B) {
 	b.Run("render", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			a.render(httptest.NewRecorder(), page{Title: "Visit Tracker", Message: "You have visited this page 2 times."})
+			a.render(httptest.NewRecorder(), http.StatusOK, "index", page{Title: "Visit Tracker", Message: "You have visited this page 2 times."})
 		}
 	})
 }

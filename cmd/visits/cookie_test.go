@@ -37,7 +37,7 @@ func cookieApp(t *testing.T, env map[string]string) *httptest.Server {
 	return srv
 }
 
-var countRE = regexp.MustCompile(`visited this page (\d+) times`)
+var countRE = regexp.MustCompile(`visited this page (\d+) times?\.`)
 
 // get requests u with cookie and returns the body and the session cookie
 // pair (the old one when none was set).

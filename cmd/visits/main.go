@@ -1,7 +1,12 @@
-// Command visits is the visit tracker of the session lesson, in Go: every
-// visit to / increments a counter kept in the visitor's session and shows
-// it. POST /login signs in (regenerating the session ID), POST /logout and
-// POST /reset destroy the session.
+// Command visits is the visit tracker of the session lesson, in Go, grown
+// into the next lesson's sign-in: every visit to / increments a counter
+// kept in the visitor's session and shows it. POST /login signs in with a
+// name and a password from a demo list (Session.SignIn, keeping the
+// visits), POST /logout signs out (Session.SignOut), GET /account lists
+// the user's sessions and signs out the others, POST /reset destroys the
+// session. Every page sends a Content-Security-Policy and the other
+// security headers, and every POST from another origin is refused
+// (net/http.CrossOriginProtection).
 //
 // Usage:
 //
@@ -69,6 +74,19 @@ func parseFlags(args []string) (config, error) {
 	return c, nil
 }
 
+// newServer returns the server for h: every phase of a connection is
+// bounded, so a slow or idle client cannot hold one open (Slowloris).
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second, // the forms are small
+		WriteTimeout:      30 * time.Second, // the pages too
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
 // run serves until ctx ends or SIGINT/SIGTERM arrives, then shuts down
 // gracefully.
 func run(ctx context.Context, args []string, getenv func(string) string, log *slog.Logger) error {
@@ -92,11 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, log *sl
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           a.routes(m),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(a.routes(m), log)
 	log.Info("visits: listening", "addr", ln.Addr().String(), "store", cfg.store, "trust_proxy", cfg.trustProxy)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -278,3 +278,20 @@ func TestRunCancelledEarly(t *testing.T) {
 		t.Fatal("run did not return within 30s")
 	}
 }
+
+func TestServerTimeouts(t *testing.T) {
+	srv := newServer(http.NotFoundHandler(), testLogger(t))
+	for name, d := range map[string]time.Duration{
+		"ReadHeaderTimeout": srv.ReadHeaderTimeout,
+		"ReadTimeout":       srv.ReadTimeout,
+		"WriteTimeout":      srv.WriteTimeout,
+		"IdleTimeout":       srv.IdleTimeout,
+	} {
+		if d <= 0 || d > 5*time.Minute {
+			t.Errorf("%s = %v, want a bound of at most 5m", name, d)
+		}
+	}
+	if srv.ReadHeaderTimeout > srv.ReadTimeout {
+		t.Errorf("ReadHeaderTimeout %v > ReadTimeout %v", srv.ReadHeaderTimeout, srv.ReadTimeout)
+	}
+}

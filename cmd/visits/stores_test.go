@@ -84,7 +84,7 @@ func visitCount(c *http.Client, url string) (int, error) {
 	if res.StatusCode != http.StatusOK || m == nil {
 		return 0, fmt.Errorf("GET %s: status %d, body %q", url, res.StatusCode, b)
 	}
-	f := strings.Fields(string(m[1])) // You have visited this page N times.
+	f := strings.Fields(string(m[1])) // You have visited this page N time(s).
 	if len(f) < 6 {
 		return 0, fmt.Errorf("GET %s: heading %q", url, m[1])
 	}

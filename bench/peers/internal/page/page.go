@@ -4,7 +4,6 @@ package page
 
 import (
 	"flag"
-	"fmt"
 	"log"
 	"net/http"
 	"time"
@@ -25,7 +24,7 @@ func Serve(handler func(render Render) http.Handler) {
 		log.Fatal(err)
 	}
 	render := func(w http.ResponseWriter, n int) {
-		_ = pages.Render(w, web.Page{Title: "Visit Tracker", Message: fmt.Sprintf("You have visited this page %d times.", n)})
+		_ = pages.Render(w, web.Page{Title: "Visit Tracker", Message: web.VisitsMessage(int64(n))})
 	}
 	srv := &http.Server{Addr: *addr, Handler: handler(render), ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.ListenAndServe())
