@@ -10,7 +10,7 @@ function escapeHTML(s) {
 }
 
 module.exports = function page(visits) {
-  const message = escapeHTML(`You have visited this page ${visits} times.`);
+  const message = escapeHTML(`You have visited this page ${visits} ${visits === 1 ? 'time' : 'times'}.`);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -21,18 +21,18 @@ module.exports = function page(visits) {
 </head>
 <body>
   <header>
-  <span class="brand">Visit Tracker</span>
+  <a class="brand" href="/">Visit Tracker</a>
   
 </header>
   <main>
     <h1>${message}</h1>
 <section class="account">
+  <form method="post" action="/login" class="signin">
   
-  <form method="post" action="/login">
-    <label>Name <input name="user" required maxlength="64" autocomplete="username"></label>
-    <button type="submit">Sign in</button>
-  </form>
-  
+  <label>Name <input name="user" required maxlength="64" autocomplete="username" value=""></label>
+  <label>Password <input name="password" type="password" required maxlength="128" autocomplete="current-password"></label>
+  <button type="submit">Sign in</button>
+</form>
 </section>
   </main>
   <footer>
