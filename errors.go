@@ -55,6 +55,11 @@ var (
 	// and reported through the error handler if sealing still overflows.
 	ErrCookieTooLarge = errors.New("session: session too large for a cookie")
 
+	// ErrForged is wrapped, beside ErrInvalidCookie, by the errors for a
+	// cookie whose signature or seal does not verify: tampered with, or
+	// made with a secret or key this server does not have.
+	ErrForged = errors.New("session: signature or seal does not verify")
+
 	// ErrNotSignedIn is returned by the operations on a user's sessions
 	// when no user is signed in to the session.
 	ErrNotSignedIn = errors.New("session: no user signed in")

@@ -145,12 +145,16 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 	}
 	id, err := unsignValue(raw, m.opts.Secrets)
 	if err != nil {
+		event(r.Context(), m.opts.Observer, EventRejected, rejectReason(raw))
 		return m.generate(r, "")
 	}
 	ctx, cancel := m.storeCtx(r.Context())
 	defer cancel()
-	b, err := m.opts.Store.Get(ctx, id)
+	octx, end := observe(ctx, m.opts.Observer, OpGet)
+	b, err := m.opts.Store.Get(octx, id)
+	end(err)
 	if errors.Is(err, ErrNotFound) {
+		event(r.Context(), m.opts.Observer, EventExpired, ReasonExpired)
 		return m.generate(r, id)
 	}
 	if err != nil {
@@ -165,11 +169,13 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 	now := time.Now()
 	if abs := m.opts.AbsoluteTimeout; abs > 0 && rec.created > 0 &&
 		now.After(time.UnixMilli(rec.created).Add(abs)) {
-		if err := m.opts.Store.Destroy(ctx, id); err != nil {
-			m.opts.Logger.Warn("session: destroy expired session", "err", m.storeErr("destroy", id, err))
+		event(r.Context(), m.opts.Observer, EventExpired, ReasonExpired)
+		if err := m.destroyID(r.Context(), id); err != nil {
+			m.opts.Logger.Warn("session: destroy expired session", "err", err)
 		}
 		return m.generate(r, id)
 	}
+	event(r.Context(), m.opts.Observer, EventLoaded, ReasonNone)
 	s := newServerSession(m, r)
 	s.id, s.originalID, s.cookieID, s.deliveredID = id, id, id, id
 	s.cookie, s.created = rec.cookie, rec.created
@@ -202,4 +208,15 @@ func (m *Manager) storeExpiry(s *serverSession, now time.Time) time.Time {
 		}
 	}
 	return exp
+}
+
+// rejectReason classifies a cookie value unsignValue refused.
+func rejectReason(raw string) Reason {
+	switch {
+	case len(raw) > maxCookieValue:
+		return ReasonTooLarge
+	case !strings.HasPrefix(raw, "s:") || !strings.Contains(raw, "."):
+		return ReasonGarbage
+	}
+	return ReasonForged
 }

@@ -83,6 +83,10 @@ type Options struct {
 	// that implements UserIndex; New returns ErrInvalidOption otherwise.
 	MaxSessionsPerUser int
 
+	// Observer, when set, receives every store call and session event,
+	// for metrics and traces (package otelsession). Default none.
+	Observer Observer
+
 	// ErrorHandler answers a request whose session could not be loaded or
 	// saved. Default: 503 Service Unavailable for store errors, 500
 	// otherwise, with only the status text in the body. The error is

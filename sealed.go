@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -44,6 +45,9 @@ type SealedOptions struct {
 	// UserKey is the key a sign-in is kept under, default "passport", as
 	// Options.UserKey.
 	UserKey string
+	// Observer receives the session events (there are no store calls), as
+	// Options.Observer.
+	Observer Observer
 	// ErrorHandler answers a request whose session could not be sealed
 	// (ErrCookieTooLarge). Default DefaultErrorHandler.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
@@ -94,7 +98,7 @@ func NewSealed(o SealedOptions) (*SealedManager, error) {
 	// placeholder secret and store satisfy the rest.
 	shared, err := Options{
 		Name: o.Name, Secrets: []string{"unused-unused-unused-unused-unused"}, Store: noStore{},
-		Cookie: o.Cookie, TrustProxy: o.TrustProxy, UserKey: o.UserKey, ErrorHandler: o.ErrorHandler, Logger: o.Logger,
+		Cookie: o.Cookie, TrustProxy: o.TrustProxy, UserKey: o.UserKey, Observer: o.Observer, ErrorHandler: o.ErrorHandler, Logger: o.Logger,
 	}.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("session.NewSealed: %w", err)
@@ -168,7 +172,21 @@ func (m *SealedManager) open(r *http.Request) *sealedSession {
 	s.raw = raw
 	if err := s.unseal(raw, now); err != nil {
 		m.opts.Logger.Debug("session: sealed cookie ignored", "err", err)
+		if o := m.opts.Observer; o != nil {
+			switch {
+			case errors.Is(err, errSealedExpired):
+				o.Event(r.Context(), EventExpired, ReasonExpired)
+			case len(raw) > MaxCookieSize:
+				o.Event(r.Context(), EventRejected, ReasonTooLarge)
+			case errors.Is(err, ErrForged):
+				o.Event(r.Context(), EventRejected, ReasonForged)
+			default:
+				o.Event(r.Context(), EventRejected, ReasonGarbage)
+			}
+		}
+		return s
 	}
+	event(r.Context(), m.opts.Observer, EventLoaded, ReasonNone)
 	return s
 }
 

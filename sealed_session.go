@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -25,6 +26,9 @@ type sealedSession struct {
 	raw          string // the request's cookie value, for Reload
 	loadedSealed bool   // the request's cookie opened
 }
+
+// errSealedExpired is the error for sealed data past its expiry.
+var errSealedExpired = errors.New("sealed data expired")
 
 func (s *sealedSession) sessionID() string { return "" }
 
@@ -123,7 +127,7 @@ func (s *sealedSession) unseal(raw string, now time.Time) error {
 		}
 	}
 	if time.UnixMilli(ts*1000+m.expiry.Milliseconds()).Compare(now) <= 0 {
-		return fmt.Errorf("%w: sealed data expired", ErrInvalidCookie)
+		return fmt.Errorf("%w: %w", ErrInvalidCookie, errSealedExpired)
 	}
 	keys := make([]string, 0, len(top))
 	for k := range top {
@@ -167,6 +171,7 @@ func (s *sealedSession) commit(h http.Header) error {
 		c := s.sealedCookie("")
 		c.withMaxAge, c.maxAge, c.expires = true, 0, time.Unix(0, 0)
 		addSetCookie(h, c.String())
+		event(s.req.Context(), m.opts.Observer, EventDestroyed, ReasonNone)
 		return nil
 	}
 	if !s.changed && !s.cookieDirty {
@@ -183,6 +188,10 @@ func (s *sealedSession) commit(h http.Header) error {
 		if line = c.String(); len(line) <= MaxCookieSize {
 			addSetCookie(h, line)
 			s.changed, s.cookieDirty = false, false
+			if !s.loadedSealed {
+				event(s.req.Context(), m.opts.Observer, EventCreated, ReasonNone)
+			}
+			event(s.req.Context(), m.opts.Observer, EventSaved, ReasonNone)
 			return nil
 		}
 	}

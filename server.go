@@ -68,10 +68,8 @@ func (s *serverSession) regenerate(ctx context.Context, keepData bool) error {
 	if err != nil {
 		return fmt.Errorf("regenerate: %w", err)
 	}
-	sctx, cancel := m.storeCtx(ctx)
-	defer cancel()
-	if err := m.opts.Store.Destroy(sctx, s.id); err != nil {
-		return fmt.Errorf("regenerate: %w", m.storeErr("destroy", s.id, err))
+	if err := m.destroyID(ctx, s.id); err != nil {
+		return fmt.Errorf("regenerate: %w", err)
 	}
 	now := time.Now()
 	s.id = id
@@ -84,11 +82,8 @@ func (s *serverSession) regenerate(ctx context.Context, keepData bool) error {
 }
 
 func (s *serverSession) destroy(ctx context.Context) error {
-	m := s.m
-	sctx, cancel := m.storeCtx(ctx)
-	defer cancel()
-	if err := m.opts.Store.Destroy(sctx, s.id); err != nil {
-		return fmt.Errorf("destroy: %w", m.storeErr("destroy", s.id, err))
+	if err := s.m.destroyID(ctx, s.id); err != nil {
+		return fmt.Errorf("destroy: %w", err)
 	}
 	return nil
 }
@@ -97,7 +92,9 @@ func (s *serverSession) reload(ctx context.Context) error {
 	m := s.m
 	sctx, cancel := m.storeCtx(ctx)
 	defer cancel()
+	sctx, end := observe(sctx, m.opts.Observer, OpGet)
 	b, err := m.opts.Store.Get(sctx, s.id)
+	end(err)
 	if err != nil {
 		return fmt.Errorf("reload: %w", m.storeErr("get", s.id, err))
 	}

@@ -21,10 +21,8 @@ func (s *serverSession) commit(h http.Header) error {
 	}
 	if m.opts.Unset == UnsetDestroy && len(s.vals) == 0 && (s.saved || s.cookieID == s.id) && s.dataDirty() {
 		// The request emptied a stored session: unset = 'destroy'.
-		ctx, cancel := m.storeCtx(s.req.Context())
-		defer cancel()
-		if err := m.opts.Store.Destroy(ctx, s.id); err != nil {
-			return m.storeErr("destroy", s.id, err)
+		if err := m.destroyID(s.req.Context(), s.id); err != nil {
+			return err
 		}
 		s.destroyed = true
 		s.addCookie(h, true)
@@ -46,11 +44,15 @@ func (s *serverSession) commit(h http.Header) error {
 		// store's expiry is already fresh: express-session would touch
 		// again, one store round trip for nothing.)
 		ctx, cancel := m.storeCtx(s.req.Context())
+		ctx, end := observe(ctx, m.opts.Observer, OpTouch)
 		err := m.toucher.Touch(ctx, s.id, m.storeExpiry(s, now))
+		end(err)
 		cancel()
 		if err != nil {
 			// The data is intact; only its expiry did not slide.
 			m.opts.Logger.Warn("session: touch", "err", m.storeErr("touch", s.id, err))
+		} else {
+			event(s.req.Context(), m.opts.Observer, EventTouched, ReasonNone)
 		}
 	}
 

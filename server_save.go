@@ -45,11 +45,14 @@ func (s *serverSession) markSaved() {
 // On error s is unchanged.
 func (s *serverSession) saveLocked(ctx context.Context, add map[string]int64) error {
 	m := s.m
+	reqCtx := ctx
 	ctx, cancel := m.storeCtx(ctx)
 	defer cancel()
 	exp := m.storeExpiry(s, time.Now())
 	if s.canPatch() {
-		merged, err := m.patcher.Patch(ctx, s.id, s.patchLocked(add), exp)
+		pctx, end := observe(ctx, m.opts.Observer, OpPatch)
+		merged, err := m.patcher.Patch(pctx, s.id, s.patchLocked(add), exp)
+		end(err)
 		if err != nil {
 			return m.storeErr("patch", s.id, err)
 		}
@@ -60,8 +63,10 @@ func (s *serverSession) saveLocked(ctx context.Context, add map[string]int64) er
 			return err
 		}
 		s.markSaved()
+		event(reqCtx, m.opts.Observer, EventSaved, ReasonNone)
 		return nil
 	}
+	created := s.cookieID != s.id && (!s.saved || s.savedID != s.id)
 	if len(add) > 0 {
 		for k := range add {
 			s.remember(k, s.vals[k], s.vals[k] != nil)
@@ -75,21 +80,42 @@ func (s *serverSession) saveLocked(ctx context.Context, add map[string]int64) er
 			}
 		}
 		rec := s.encode()
-		if err := m.opts.Store.Set(ctx, s.id, rec, exp); err != nil {
+		if err := s.setRecord(ctx, rec, exp); err != nil {
 			s.vals, s.keys = restore, keys
-			return m.storeErr("set", s.id, err)
+			return err
 		}
-		s.base = rec
-		s.markSaved()
+		s.wroteRecord(reqCtx, rec, created)
 		return nil
 	}
 	rec := s.encode()
-	if err := m.opts.Store.Set(ctx, s.id, rec, exp); err != nil {
+	if err := s.setRecord(ctx, rec, exp); err != nil {
+		return err
+	}
+	s.wroteRecord(reqCtx, rec, created)
+	return nil
+}
+
+// setRecord writes rec whole under s's ID.
+func (s *serverSession) setRecord(ctx context.Context, rec []byte, exp time.Time) error {
+	m := s.m
+	ctx, end := observe(ctx, m.opts.Observer, OpSet)
+	err := m.opts.Store.Set(ctx, s.id, rec, exp)
+	end(err)
+	if err != nil {
 		return m.storeErr("set", s.id, err)
 	}
+	return nil
+}
+
+// wroteRecord moves s's baseline to rec, just written whole, and reports
+// the save (and the creation, for an ID never stored before).
+func (s *serverSession) wroteRecord(ctx context.Context, rec []byte, created bool) {
 	s.base = rec
 	s.markSaved()
-	return nil
+	if created {
+		event(ctx, s.m.opts.Observer, EventCreated, ReasonNone)
+	}
+	event(ctx, s.m.opts.Observer, EventSaved, ReasonNone)
 }
 
 // patchLocked builds the patch of s's changes since its last load or save,

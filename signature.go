@@ -82,7 +82,7 @@ func Unsign(signed string, secrets ...string) (string, error) {
 			return value, nil
 		}
 	}
-	return "", fmt.Errorf("%w: signature does not verify", ErrInvalidCookie)
+	return "", fmt.Errorf("%w: %w", ErrInvalidCookie, ErrForged)
 }
 
 // signedValue is the decoded cookie value express-session writes for id:

@@ -84,7 +84,9 @@ func (m *Manager) sessionsOf(ctx context.Context, user string) ([]userSession, e
 	}
 	sctx, cancel := m.storeCtx(ctx)
 	defer cancel()
+	sctx, end := observe(sctx, m.opts.Observer, OpUserSessions)
 	found, err := ix.UserSessions(sctx, user)
+	end(err)
 	if err != nil {
 		return nil, m.storeErr("user sessions", "", err)
 	}
@@ -186,9 +188,13 @@ func (m *Manager) endWhere(ctx context.Context, user string, end func(userSessio
 func (m *Manager) destroyID(ctx context.Context, id string) error {
 	sctx, cancel := m.storeCtx(ctx)
 	defer cancel()
-	if err := m.opts.Store.Destroy(sctx, id); err != nil {
+	sctx, end := observe(sctx, m.opts.Observer, OpDestroy)
+	err := m.opts.Store.Destroy(sctx, id)
+	end(err)
+	if err != nil {
 		return m.storeErr("destroy", id, err)
 	}
+	event(ctx, m.opts.Observer, EventDestroyed, ReasonNone)
 	return nil
 }
 

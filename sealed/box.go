@@ -75,7 +75,7 @@ func (b *Box) Open(value string) (plaintext []byte, stale bool, err error) {
 			return out, i > 0, nil
 		}
 	}
-	return nil, false, fmt.Errorf("%w: no key opens it", session.ErrInvalidCookie)
+	return nil, false, fmt.Errorf("%w: %w: no key opens it", session.ErrInvalidCookie, session.ErrForged)
 }
 
 // nodeBase64 decodes s as Node's Buffer.from(s, 'base64') does: both

@@ -33,6 +33,11 @@ type Options struct {
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 	// Logger receives warnings and errors. Default slog.Default().
 	Logger *slog.Logger
+	// UserKey is the key a sign-in is kept under, default "passport".
+	UserKey string
+	// Observer receives the session events, for metrics (package
+	// otelsession). Default none.
+	Observer session.Observer
 }
 
 // New returns a session manager for sealed sessions. It derives the key
@@ -57,6 +62,6 @@ func New(o Options) (*session.SealedManager, error) {
 	}
 	return session.NewSealed(session.SealedOptions{
 		Name: o.Name, Sealer: box, Cookie: o.Cookie, Expiry: o.Expiry, TrustProxy: o.TrustProxy,
-		ErrorHandler: o.ErrorHandler, Logger: o.Logger,
+		ErrorHandler: o.ErrorHandler, Logger: o.Logger, UserKey: o.UserKey, Observer: o.Observer,
 	})
 }
