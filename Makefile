@@ -4,9 +4,9 @@ FUZZTIME ?= 2m
 FUZZSMOKE ?= 20000x
 STATICCHECK = v0.8.2
 # Fuzz targets: package:Target.
-FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzPatchApply .:FuzzMiddleware .:FuzzRecordUser ./sealed:FuzzOpen
+FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzPatchApply .:FuzzMiddleware .:FuzzRecordUser .:FuzzHeaderToken ./sealed:FuzzOpen
 
-.PHONY: run test deps check unit browser fuzz fuzz-smoke bench bench-smoke clean
+.PHONY: run test deps check unit otel browser adapters fuzz fuzz-smoke bench bench-smoke clean
 
 ## run: serve the visit tracker on :3000
 run:
@@ -15,11 +15,11 @@ run:
 ## test: everything: format and vet checks, every test under -race with the
 ## Node compatibility tests, the real-browser test, and a short fuzzing
 ## smoke run
-test: deps check unit browser bench-smoke
+test: deps check unit otel browser adapters bench-smoke
 	$(MAKE) --no-print-directory fuzz-smoke
 
 ## deps: install the pinned npm packages the compatibility tests run
-NODE_APPS = node fastify connect-redis connect-pg passport
+NODE_APPS = node fastify connect-redis connect-pg passport flash
 deps: $(NODE_APPS:%=testdata/%/node_modules/.installed)
 
 testdata/%/node_modules/.installed: testdata/%/package-lock.json
@@ -36,11 +36,26 @@ check:
 unit:
 	CI=$${CI:-} $(GO) test -race -count=1 ./...
 
+## otel: vet and test the otelsession module (its own module, so the
+## session package never imports OpenTelemetry)
+otel:
+	cd otelsession && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
 ## browser: the visit tracker in headless Chromium (module browsertest/, so
 ## the library never depends on chromedp); fails without Chromium when CI
 ## is set, skips elsewhere
 browser:
 	cd browsertest && CI=$${CI:-} $(GO) test -count=1 ./...
+
+## adapters: vet and test the framework adapters, each its own module so
+## the library never depends on a framework: gin, echo, and the chi and
+## gorilla/mux tests
+ADAPTERS = adapters/gin adapters/echo adapters/routers
+adapters:
+	@set -e; for d in $(ADAPTERS); do \
+		echo "adapters: $$d"; \
+		(cd $$d && $(GO) vet ./... && $(GO) test -race -count=1 ./...); \
+	done
 
 ## bench: run the benchmarks beside the peers and regenerate BENCHMARKS.md
 ## (installs wrk, Redis and PostgreSQL from Debian's packages if missing,

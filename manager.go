@@ -134,12 +134,12 @@ func (m *Manager) generate(r *http.Request, cookieID string) (*serverSession, er
 	return s, nil
 }
 
-// load returns the session for r: the stored one its cookie names, or a
-// new one when the cookie is missing, invalid, unknown or expired. An
-// unknown ID is never adopted. The error wraps ErrStore when the store
-// failed.
+// load returns the session for r: the stored one its cookie (or, with
+// Options.Header, its token header) names, or a new one when that is
+// missing, invalid, unknown or expired. An unknown ID is never adopted.
+// The error wraps ErrStore when the store failed.
 func (m *Manager) load(r *http.Request) (*serverSession, error) {
-	raw, ok := cookieValue(r.Header, m.opts.Name)
+	raw, ok := m.requestToken(r)
 	if !ok {
 		return m.generate(r, "")
 	}

@@ -29,6 +29,40 @@ type Options struct {
 	// Cookie sets the cookie attributes.
 	Cookie CookieOptions
 
+	// Header, when set, carries the session in this request and response
+	// header instead of a cookie, for API and mobile clients without a
+	// cookie jar (for example "X-Session-Token"; Spring Session's
+	// HeaderHttpSessionIdResolver). Default "": the cookie.
+	//
+	// The token is the cookie's value before percent-encoding: "s:" + ID +
+	// "." + signature, verified with every secret. The response carries it
+	// when the cookie would be sent (a new or regenerated session once it
+	// is saved, and on every response with Rolling), and carries the
+	// header with an empty value when the session is destroyed (the client
+	// forgets its token; an empty request header counts as none). Every
+	// response carrying the header also carries Cache-Control: no-store,
+	// replacing the handler's, and Vary: <Header>.
+	//
+	// With Header set, cookies are ignored entirely: no session cookie is
+	// read or set. A cookie is attached by the browser to cross-site
+	// requests, a header only by the client's own code, so a manager that
+	// accepted both would bring back the CSRF and fixation exposure the
+	// header avoids, and would have to guess which transport to answer on.
+	// To serve browsers and API clients, route them to two Managers (same
+	// Store and Secrets, say /api/ with Header and / without).
+	//
+	// A bad token (forged, garbage, over 4096 bytes) is treated as none
+	// and reported to the Observer as EventRejected, as a bad cookie is.
+	// Cookie.Path still scopes the middleware, Cookie.MaxAge still sets
+	// the session's lifetime and SecureAlways still withholds the token
+	// from plain-HTTP responses; the other cookie attributes do not apply.
+	// New returns an error wrapping ErrInvalidOption for a name that is
+	// not an HTTP token, or is Cookie, Set-Cookie, Cache-Control, Vary or
+	// Authorization; and a request fails with an error wrapping
+	// ErrInvalidOption when GenerateID returns an ID with a byte outside
+	// visible ASCII, which the header cannot carry.
+	Header string
+
 	// GenerateID returns a new session ID. Default: 24 bytes from
 	// crypto/rand, base64url without padding (32 characters, 192 bits), as
 	// express-session's uid-safe. An error from it fails the request.
@@ -257,6 +291,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.GenerateID == nil {
 		o.GenerateID = func(*http.Request) (string, error) { return NewID() }
+	}
+	if err := o.headerDefaults(); err != nil {
+		return o, err
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

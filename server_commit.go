@@ -103,9 +103,13 @@ func (s *serverSession) late() {
 }
 
 // addCookie adds the Set-Cookie header for the session, or, with expire,
-// one that deletes it.
+// one that deletes it; with Options.Header, the token header instead.
 func (s *serverSession) addCookie(h http.Header, expire bool) {
 	m := s.m
+	if m.opts.Header != "" {
+		s.addHeader(h, expire)
+		return
+	}
 	c := setCookie{
 		name:        m.opts.Name,
 		domain:      s.cookie.domain,

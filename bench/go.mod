@@ -33,3 +33,4 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.62.0 // indirect
 )
+replace github.com/sessionkit/session/otelsession => ../otelsession

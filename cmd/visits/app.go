@@ -65,8 +65,13 @@ func (a *app) index(w http.ResponseWriter, r *http.Request) {
 	}
 	user, _ := s.User()
 	noStore(w)
-	a.render(w, http.StatusOK, web.ViewIndex, page{Title: title, Message: web.VisitsMessage(visits), User: user})
+	a.render(w, http.StatusOK, web.ViewIndex, page{Title: title, Message: web.VisitsMessage(visits), User: user, Flashes: s.Flashes(flashInfo)})
 }
+
+// flashInfo is the kind of the tracker's flash messages (connect-flash's
+// req.flash("info", ...)): set by one request, shown once by the next page
+// (the index or the account page), then gone.
+const flashInfo = "info"
 
 // loginPage shows the sign-in form; a signed-in visitor goes home.
 func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -116,8 +121,15 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		a.render(w, http.StatusUnauthorized, web.ViewLogin, retry)
 		return
 	}
-	if err := session.From(r).SignIn(r.Context(), user, session.KeepSessionInfo()); err != nil {
+	s := session.From(r)
+	if err := s.SignIn(r.Context(), user, session.KeepSessionInfo()); err != nil {
 		a.fail(w, "sign in", err)
+		return
+	}
+	// Shown once, by the page the redirect leads to; saved with the
+	// redirect's response, before its headers go out.
+	if err := s.Flash(flashInfo, "Signed in as "+user); err != nil {
+		a.fail(w, "flash", err)
 		return
 	}
 	http.Redirect(w, r, cmp.Or(next, "/"), http.StatusSeeOther)
@@ -155,7 +167,7 @@ func (a *app) account(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login?next=/account", http.StatusSeeOther)
 		return
 	}
-	p := page{Title: "Your sessions · " + title, User: user}
+	p := page{Title: "Your sessions · " + title, User: user, Flashes: s.Flashes(flashInfo)}
 	all, err := s.UserSessions(r.Context())
 	switch {
 	case errors.Is(err, session.ErrNoIndex):

@@ -10,7 +10,7 @@
 //
 // Usage:
 //
-//	visits [-addr :3000] [-store memory|cookie] [-trust-proxy] [-max-age 0] [-max-sessions 0]
+//	visits [-addr :3000] [-store memory|cookie] [-trust-proxy] [-max-age 0] [-max-sessions 0] [-metrics ADDR]
 //
 // SESSION_SECRET holds the cookie-signing secrets, comma-separated, the
 // first signing. Without it a development secret is generated once and
@@ -22,6 +22,10 @@
 // ./cmd/sessionkey`); or SESSION_SECRET (32+ bytes) and SESSION_SALT (16
 // bytes, optional) derive one. Without them a development key is kept in
 // the data directory.
+//
+// With -metrics ADDR the session events, rejected cookies and store calls
+// are counted with OpenTelemetry (package otelsession) and served in
+// Prometheus's text format on ADDR at /metrics.
 package main
 
 import (
@@ -36,6 +40,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/sessionkit/session"
 )
 
 func main() {
@@ -54,6 +60,9 @@ type config struct {
 	trustProxy bool
 	maxAge     time.Duration
 	maxSess    int
+	metrics    string // -metrics: the address of /metrics, or ""
+
+	observer session.Observer // set by run when metrics is set
 }
 
 func parseFlags(args []string) (config, error) {
@@ -65,6 +74,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "trust X-Forwarded-Proto from a reverse proxy")
 	fs.DurationVar(&c.maxAge, "max-age", 0, "session cookie lifetime (0: until the browser closes)")
 	fs.IntVar(&c.maxSess, "max-sessions", 0, "memory store: most sessions kept (0: 100000)")
+	fs.StringVar(&c.metrics, "metrics", "", "serve Prometheus metrics on this address at /metrics (off when empty)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -97,6 +107,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, log *sl
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if cfg.metrics != "" {
+		ms, err := startMetrics(cfg.metrics, cfg.store, log)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := ms.shutdown(sctx); err != nil {
+				log.Warn("visits: metrics shutdown", "err", err)
+			}
+		}()
+		cfg.observer = ms.observer
+	}
 	m, closeStore, err := newSessions(ctx, cfg, getenv, log)
 	if err != nil {
 		return err

@@ -25,7 +25,7 @@ type middleware interface {
 func newSessions(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger) (middleware, func(), error) {
 	cookie := session.CookieOptions{MaxAge: cfg.maxAge}
 	if cfg.store == "cookie" {
-		o := sealed.Options{TrustProxy: cfg.trustProxy, Cookie: cookie, Logger: log}
+		o := sealed.Options{TrustProxy: cfg.trustProxy, Cookie: cookie, Logger: log, Observer: cfg.observer}
 		if err := sealedKeys(&o, getenv, cfg.dataDir, log); err != nil {
 			return nil, nil, err
 		}
@@ -49,6 +49,7 @@ func newSessions(ctx context.Context, cfg config, getenv func(string) string, lo
 		TrustProxy: cfg.trustProxy,
 		Cookie:     cookie,
 		Logger:     log,
+		Observer:   cfg.observer,
 	})
 	if err != nil {
 		closeStore()

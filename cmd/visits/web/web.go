@@ -28,8 +28,9 @@ const (
 // Page is what every view renders. Each view uses the fields it needs.
 type Page struct {
 	Title   string
-	Message string // the index's heading: VisitsMessage
-	User    string // the signed-in user, "" for nobody
+	Message string   // the index's heading: VisitsMessage
+	User    string   // the signed-in user, "" for nobody
+	Flashes []string // messages shown once ("Signed in as alice"), from Session.Flashes
 
 	Error string // the error the login and error views show
 	Name  string // the login view: the name to fill in again

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/sessionkit/session/otelsession"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+)
+
+// storeKind returns the otelsession store kind of a -store value:
+// memory, sqlite, redis, postgres or cookie.
+func storeKind(store string) string {
+	switch {
+	case store == "memory" || store == "cookie":
+		return store
+	case store == "sqlite" || strings.HasPrefix(store, "sqlite:"):
+		return "sqlite"
+	case strings.HasPrefix(store, "redis://") || strings.HasPrefix(store, "rediss://"):
+		return "redis"
+	case strings.HasPrefix(store, "postgres://") || strings.HasPrefix(store, "postgresql://"):
+		return "postgres"
+	}
+	return "unknown"
+}
+
+// metricsServer serves the session metrics in Prometheus's text format.
+type metricsServer struct {
+	observer *otelsession.Observer
+	provider *sdkmetric.MeterProvider
+	srv      *http.Server
+	done     chan struct{}
+}
+
+// startMetrics listens on addr and serves /metrics there: the session
+// metrics of an otelsession.Observer for the store kind of store, through
+// the OpenTelemetry Prometheus exporter, and the Go runtime's and the
+// process's. It returns the listener's or the exporter's error, and
+// nothing started, when it cannot.
+func startMetrics(addr, store string, log *slog.Logger) (*metricsServer, error) {
+	reg := prometheus.NewRegistry()
+	if err := errors.Join(
+		reg.Register(collectors.NewGoCollector()),
+		reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})),
+	); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+	obs, err := otelsession.New(otelsession.Options{MeterProvider: provider, StoreKind: storeKind(store)})
+	if err != nil {
+		provider.Shutdown(context.Background())
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		provider.Shutdown(context.Background())
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	m := &metricsServer{observer: obs, provider: provider, srv: newServer(mux, log), done: make(chan struct{})}
+	log.Info("visits: metrics", "addr", ln.Addr().String(), "path", "/metrics")
+	go func() {
+		defer close(m.done)
+		if err := m.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("visits: metrics server", "err", err)
+		}
+	}()
+	return m, nil
+}
+
+// shutdown stops the metrics server and the meter provider, waiting for
+// scrapes in flight until ctx ends. It returns the first error of either.
+func (m *metricsServer) shutdown(ctx context.Context) error {
+	err := m.srv.Shutdown(ctx)
+	<-m.done
+	return errors.Join(err, m.provider.Shutdown(ctx))
+}
