@@ -1,12 +1,10 @@
-// Package session is HTTP session middleware for net/http, the Go
-// counterpart of Node's express-session, and able to share sessions with it.
+// Package session is server-side HTTP session middleware for net/http: every
+// request under the middleware gets a *Session, its data kept in a Store
+// (memory, SQLite, Redis, PostgreSQL, or your own), saved before the
+// response headers go out, and identified by a signed session-ID cookie.
 //
-// A Manager signs a session-ID cookie (express-session's "connect.sid",
-// "s:" + ID + "." + HMAC-SHA256) and keeps each session's data in a Store
-// as express-session's JSON record, so a Go service and a Node service on
-// the same secret and the same store (Redis, PostgreSQL) read and write
-// the same sessions. In a handler, From(r) returns the session, the
-// equivalent of Nest's @Session() or req.session:
+// Add the middleware with Manager.Handler and get the session in a handler
+// with From:
 //
 //	store := memstore.New(memstore.Options{})
 //	defer store.Close()
@@ -19,13 +17,29 @@
 //	}
 //	http.Handle("/", m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 //		s := session.From(r)
-//		visits, _ := session.Get[int](s, "visits")
-//		if err := s.Set("visits", visits+1); err != nil {
-//			http.Error(w, err.Error(), http.StatusInternalServerError)
+//		visits, err := s.Increment(r.Context(), "visits", 1)
+//		if err != nil {
+//			http.Error(w, "try again", http.StatusServiceUnavailable)
 //			return
 //		}
-//		fmt.Fprintf(w, "You have visited this page %d times.", visits+1)
+//		fmt.Fprintf(w, "You have visited this page %d times.", visits)
 //	})))
+//
+// Read with Get, change with Set, Delete and Increment, sign users in and out
+// with SignIn and SignOut, and list or end a user's sessions with
+// UserSessions and EndOtherSessions. NewSealed (package sealed) keeps the
+// data in an encrypted cookie instead; Options.Header carries the session ID
+// in a header for API clients; Options.Observer reports to metrics and
+// traces (module otelsession); flash messages are Flash and Flashes.
+//
+// The package also speaks Node's formats, for teams moving an app from Node
+// route by route: the cookie is express-session's ("connect.sid", "s:" + ID
+// + "." + HMAC-SHA256), the stored record is express-session's JSON, the
+// Redis and PostgreSQL stores use connect-redis's and connect-pg-simple's
+// layouts, a sign-in is Passport's and a flash message connect-flash's, so a
+// Go service and a Node service on the same secret and store share sessions.
+// The options and decisions follow express-session's, with the differences
+// listed below.
 //
 // # When sessions are saved and cookies sent
 //

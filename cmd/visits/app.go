@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -50,6 +51,9 @@ func (a *app) routes(m middleware) http.Handler {
 	mux.Handle("GET /account", m.Handler(http.HandlerFunc(a.account)))
 	mux.Handle("POST /account/sessions/end", m.Handler(http.HandlerFunc(a.endSession)))
 	mux.Handle("POST /account/sessions/end-others", m.Handler(http.HandlerFunc(a.endOthers)))
+	if w, ok := m.(interface{ API() middleware }); ok {
+		mux.Handle("GET /api/visits", w.API().Handler(http.HandlerFunc(a.apiVisits)))
+	}
 	mux.Handle("GET /", http.FileServerFS(web.Public()))
 	return a.secure(mux)
 }
@@ -264,4 +268,21 @@ func (a *app) fail(w http.ResponseWriter, op string, err error) {
 		code = http.StatusServiceUnavailable
 	}
 	http.Error(w, http.StatusText(code), code)
+}
+
+// apiVisits is the count for API clients: JSON, the session in the
+// X-Session-Token header (sent back when new), no cookie.
+func (a *app) apiVisits(w http.ResponseWriter, r *http.Request) {
+	s := session.From(r)
+	visits, err := s.Increment(r.Context(), "visits", 1)
+	if err != nil {
+		a.fail(w, "count visit", err)
+		return
+	}
+	user, _ := s.User()
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(struct {
+		Visits int64  `json:"visits"`
+		User   string `json:"user,omitempty"`
+	}{visits, user})
 }

@@ -20,6 +20,20 @@ type middleware interface {
 	Handler(http.Handler) http.Handler
 }
 
+// apiHeader carries the session token of API clients (GET /api/visits).
+const apiHeader = "X-Session-Token"
+
+// withAPI is the session middleware of the pages with a twin on the same
+// store and secrets for API clients, which send the session ID in
+// apiHeader instead of a cookie.
+type withAPI struct {
+	*session.Manager
+	api *session.Manager
+}
+
+// API returns the middleware for API clients.
+func (w withAPI) API() middleware { return w.api }
+
 // newSessions returns the session middleware -store asks for and a
 // function that releases its store.
 func newSessions(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger) (middleware, func(), error) {
@@ -43,19 +57,27 @@ func newSessions(ctx context.Context, cfg config, getenv func(string) string, lo
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := session.New(session.Options{
+	opts := session.Options{
 		Secrets:    secrets,
 		Store:      store,
 		TrustProxy: cfg.trustProxy,
 		Cookie:     cookie,
 		Logger:     log,
 		Observer:   cfg.observer,
-	})
+	}
+	m, err := session.New(opts)
 	if err != nil {
 		closeStore()
 		return nil, nil, err
 	}
-	return m, func() {
+	// API clients: the same sessions, the ID in a header instead of a cookie.
+	opts.Header = apiHeader
+	api, err := session.New(opts)
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	return withAPI{m, api}, func() {
 		if err := closeStore(); err != nil {
 			log.Warn("visits: close store", "err", err)
 		}
