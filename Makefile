@@ -81,7 +81,8 @@ bench-smoke:
 fuzz-smoke:
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSMOKE)
 
-## fuzz: each fuzz target for FUZZTIME (default 2m); a "context deadline
+## fuzz: each fuzz target for FUZZTIME (default 2m; KEEP_CORPUS=1 keeps the
+## inputs it found in testdata/fuzz); a "context deadline
 ## exceeded" without a failing input is retried once, a crash always fails
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)

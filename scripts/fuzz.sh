@@ -27,6 +27,14 @@ for t in "$@"; do
 		after=$(corpus "$pkg" "$name")
 		if [ "$rc" -eq 0 ]; then
 			rm -f "$out"
+			if [ "${KEEP_CORPUS:-}" = 1 ]; then
+				cache="$(go env GOCACHE)/fuzz/$(cd "$pkg" && go list -f '{{.ImportPath}}')/$name"
+				if [ -d "$cache" ]; then
+					mkdir -p "$pkg/testdata/fuzz/$name"
+					cp -n "$cache"/* "$pkg/testdata/fuzz/$name/" 2>/dev/null || true
+					echo "fuzz: $name: corpus now $(ls "$pkg/testdata/fuzz/$name" | wc -l) inputs in $pkg/testdata/fuzz/$name"
+				fi
+			fi
 			break
 		fi
 		if [ "$before" = "$after" ] && ! grep -q 'Failing input written to' "$out" &&
