@@ -44,6 +44,29 @@
 // set for that user, which UserSessions extends when it sees the session),
 // and leaves the index after that, until Go writes or touches it again.
 //
+// # Waiting for replicas
+//
+// Redis acknowledges a write once the primary holds it in memory; its
+// replicas get it a moment later. If the primary dies in that moment and
+// Sentinel (or the Cluster) promotes a replica, the write is lost,
+// although the client was told it succeeded. Options.WaitReplicas makes
+// each write wait for that many replicas: the Store sends WAIT n timeout
+// after the write, in one pipeline on the same connection (on a Cluster,
+// to the node that holds the key), and returns an error wrapping
+// ErrNotReplicated when fewer than n replicas acknowledged within
+// Options.WaitTimeout; the Manager then answers 503, so the change is not
+// acknowledged (it may still have been applied). The costs: every write's
+// reply waits for the replicas' acknowledgement (about one more round
+// trip, primary to replica); writes fail while fewer than n replicas are
+// connected (with one replica and WaitReplicas 1, a dead replica stops
+// every write until it is back: run two replicas and wait for one to
+// ride out the loss of either); and WAIT is not strong consistency: a
+// replica acknowledges what it received, not what it fsynced, and when
+// there are more replicas than n, a failover may promote one that did not
+// get the write. With one replica and WaitReplicas 1, or WaitReplicas
+// equal to the number of replicas, an acknowledged write is on every
+// node that can be promoted.
+//
 // Sessions use no RESP3 feature: a client with Protocol: 2 saves go-redis
 // a look for push notifications (a read syscall) on every command.
 //
@@ -104,6 +127,21 @@ type Options struct {
 	// session.Options.UserKey. Empty means session.DefaultUserKey
 	// ("passport", Passport's).
 	UserKey string
+
+	// WaitReplicas, when positive, makes every write (Set, Patch, Touch,
+	// Destroy and the user index's updates) wait until at least this many
+	// replicas have acknowledged it: Redis's WAIT, sent after the write on
+	// the same connection (see the package documentation). When fewer
+	// acknowledge within WaitTimeout, the call returns an error wrapping
+	// ErrNotReplicated, and the Manager answers 503: the change is not
+	// acknowledged to the client. Zero (the default) waits for nothing.
+	WaitReplicas int
+
+	// WaitTimeout bounds each wait for replicas. Zero means
+	// DefaultWaitTimeout (1 s). It is capped at half the client's
+	// ReadTimeout (3 s by default), with which go-redis reads WAIT's
+	// reply. It only matters with WaitReplicas.
+	WaitTimeout time.Duration
 }
 
 // Store is a session.Store, session.Toucher, session.Patcher and
@@ -117,6 +155,9 @@ type Store struct {
 	userKey     string
 	userPrefix  string // of the index keys: see defaultUserPrefix
 	touchNeedle string // see touchNeedle
+
+	waitReplicas int           // Options.WaitReplicas; 0: no WAIT
+	waitTimeout  time.Duration // Options.WaitTimeout, defaulted and capped
 
 	mu     sync.Mutex
 	queues map[string]*patchQueue // keys whose patches are being written
@@ -132,6 +173,13 @@ var (
 // New returns a Store keeping sessions in Redis through client: a
 // *redis.Client, *redis.ClusterClient, failover client or anything else
 // implementing redis.UniversalClient.
+//
+// Create the client with ContextTimeoutEnabled: true. Without it go-redis
+// ignores the deadline of each call (the Manager's StoreTimeout), and a
+// Redis that stalls holds every request for the client's ReadTimeout (3 s
+// by default, plus retries) instead of failing it at StoreTimeout: the
+// slow-store test (faulttest.TestSlowStore) measured 5.0 s per request
+// without it and 0.67 s with it, for a 500 ms StoreTimeout.
 func New(client redis.UniversalClient, opts Options) *Store {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
@@ -142,9 +190,11 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	if opts.UserKey == "" {
 		opts.UserKey = session.DefaultUserKey
 	}
-	return &Store{client: client, prefix: opts.Prefix, defaultTTL: opts.DefaultTTL,
+	st := &Store{client: client, prefix: opts.Prefix, defaultTTL: opts.DefaultTTL,
 		userKey: opts.UserKey, userPrefix: defaultUserPrefix(opts.Prefix), touchNeedle: touchNeedle(opts.UserKey),
 		queues: make(map[string]*patchQueue)}
+	st.waitReplicas, st.waitTimeout = waitSettings(client, opts.WaitReplicas, opts.WaitTimeout)
+	return st
 }
 
 // Key returns the Redis key of the session id: the prefix followed by id.
@@ -193,11 +243,14 @@ func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.
 		return fmt.Errorf("redisstore: set: %w", err)
 	}
 	ttl := s.ttl(expires)
+	key := s.Key(id)
 	var err error
 	if ttl <= 0 {
-		err = s.client.Del(ctx, s.Key(id)).Err()
+		_, err = write(ctx, s, key, func(c redis.Cmdable) *redis.IntCmd { return c.Del(ctx, key) })
 	} else {
-		err = s.client.Set(ctx, s.Key(id), record, time.Duration(ttl)*time.Second).Err()
+		_, err = write(ctx, s, key, func(c redis.Cmdable) *redis.StatusCmd {
+			return c.Set(ctx, key, record, time.Duration(ttl)*time.Second)
+		})
 		if err == nil {
 			err = s.index(ctx, id, record, ttl)
 		}
@@ -233,18 +286,19 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 		return fmt.Errorf("redisstore: touch: %w", err)
 	}
 	ttl := s.ttl(expires)
+	key := s.Key(id)
 	if ttl <= 0 {
-		if err := s.client.Expire(ctx, s.Key(id), 0).Err(); err != nil {
+		if _, err := write(ctx, s, key, func(c redis.Cmdable) *redis.BoolCmd { return c.Expire(ctx, key, 0) }); err != nil {
 			return fmt.Errorf("redisstore: touch: %w", err)
 		}
 		return nil
 	}
-	v, err := touchScript.Run(ctx, s.client, []string{s.Key(id)}, ttl, s.touchNeedle).Result()
+	cmd, err := s.runScript(ctx, touchScript, key, ttl, s.touchNeedle)
 	if errors.Is(err, redis.Nil) {
 		return nil // missing
 	}
 	if err == nil {
-		if rec, ok := v.(string); ok {
+		if rec, ok := cmd.Val().(string); ok {
 			err = s.index(ctx, id, []byte(rec), ttl)
 		}
 	}
@@ -277,13 +331,16 @@ func (s *Store) Destroy(ctx context.Context, id string) error {
 		return fmt.Errorf("redisstore: destroy: %w", err)
 	}
 	key := s.Key(id)
-	v, err := destroyScript.Run(ctx, s.client, []string{key}, s.touchNeedle).Result()
-	if rec, ok := v.(string); ok && err == nil {
-		if user, ok := session.RecordUser([]byte(rec), s.userKey); ok {
-			err = s.client.ZRem(ctx, s.IndexKey(user), id).Err()
-		}
-		if err == nil {
-			err = s.client.Del(ctx, key).Err()
+	cmd, err := s.runScript(ctx, destroyScript, key, s.touchNeedle)
+	if err == nil {
+		if rec, ok := cmd.Val().(string); ok {
+			if user, ok := session.RecordUser([]byte(rec), s.userKey); ok {
+				ikey := s.IndexKey(user)
+				_, err = write(ctx, s, ikey, func(c redis.Cmdable) *redis.IntCmd { return c.ZRem(ctx, ikey, id) })
+			}
+			if err == nil {
+				_, err = write(ctx, s, key, func(c redis.Cmdable) *redis.IntCmd { return c.Del(ctx, key) })
+			}
 		}
 	}
 	if err != nil {
@@ -517,7 +574,11 @@ func (s *Store) compareAndSet(ctx context.Context, key string, base, next []byte
 	if base == nil {
 		exists = "0"
 	}
-	res, err := casScript.Run(ctx, s.client, []string{key}, exists, base, next, ttl).Slice()
+	cmd, err := s.runScript(ctx, casScript, key, exists, base, next, ttl)
+	if err != nil {
+		return false, nil, err
+	}
+	res, err := cmd.Slice()
 	if err != nil {
 		return false, nil, err
 	}

@@ -121,7 +121,7 @@ func (s *Store) index(ctx context.Context, id string, record []byte, ttl int64) 
 	if !ok {
 		return nil
 	}
-	err := indexAddScript.Run(ctx, s.client, []string{s.IndexKey(user)}, formatScore(expiryScore(ttl)), id).Err()
+	_, err := s.runScript(ctx, indexAddScript, s.IndexKey(user), formatScore(expiryScore(ttl)), id)
 	if err != nil {
 		return fmt.Errorf("index of user sessions: %w", err)
 	}

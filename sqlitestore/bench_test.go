@@ -17,7 +17,13 @@ const benchIDs = 1000
 // records, their ids, and the record and expiry used.
 func benchStore(b *testing.B) (*sqlitestore.Store, []string, []byte, time.Time) {
 	b.Helper()
-	s := open(b, filepath.Join(b.TempDir(), "sessions.db"), sqlitestore.Options{})
+	return benchStoreWith(b, sqlitestore.Options{})
+}
+
+// benchStoreWith is benchStore with the Store's options.
+func benchStoreWith(b *testing.B, o sqlitestore.Options) (*sqlitestore.Store, []string, []byte, time.Time) {
+	b.Helper()
+	s := open(b, filepath.Join(b.TempDir(), "sessions.db"), o)
 	ids := make([]string, benchIDs)
 	exp := time.Now().Add(time.Hour)
 	for i := range ids {
@@ -58,7 +64,13 @@ func BenchmarkSet(b *testing.B) {
 // BenchmarkPatch increments a counter in records of 1000 sessions in
 // turn: a read and a write in one IMMEDIATE transaction each.
 func BenchmarkPatch(b *testing.B) {
-	s, ids, _, exp := benchStore(b)
+	b.Run("normal", func(b *testing.B) { benchPatch(b, sqlitestore.Options{}) })
+	// Options.Durable: synchronous=FULL, an fsync of the WAL per commit.
+	b.Run("durable", func(b *testing.B) { benchPatch(b, sqlitestore.Options{Durable: true}) })
+}
+
+func benchPatch(b *testing.B, o sqlitestore.Options) {
+	s, ids, _, exp := benchStoreWith(b, o)
 	ctx := context.Background()
 	p := session.NewPatch(nil, nil, map[string]int64{"visits": 1})
 	b.ReportAllocs()

@@ -4,8 +4,10 @@
 //
 // The database is in WAL mode with synchronous=NORMAL: readers never
 // block the writer nor each other, and a commit is durable across a
-// crash of the process; a power failure may lose the last commits (not
-// corrupt the file). Records live in one table:
+// crash of the process; a power failure or a crash of the machine may
+// lose the last commits (not corrupt the file). Options.Durable
+// (synchronous=FULL) makes every commit durable across those too, at a
+// cost on every write. Records live in one table:
 //
 //	CREATE TABLE sessions (
 //		id      TEXT PRIMARY KEY,
@@ -103,6 +105,15 @@ type Options struct {
 	// default. It may not contain a double quote (SQLite's JSON paths
 	// cannot quote one).
 	UserKey string
+	// Durable makes every commit durable across a crash of the machine or
+	// a power loss, not only across a crash of the process: SQLite syncs
+	// the write-ahead log to the disk before a write returns
+	// (synchronous=FULL instead of NORMAL). A write then waits for the
+	// disk: BenchmarkPatch on a busy 2-core machine with a virtual disk
+	// (ext4) went from 0.11-0.2 ms to 0.8-1.5 ms a write, about 8 times
+	// slower, the fsync of every commit; writes are serialized, so that
+	// also bounds the writes a second. Reads are not affected.
+	Durable bool
 }
 
 // Store is a session.Store, session.Toucher, session.Patcher and
@@ -172,8 +183,12 @@ func Open(path string, o Options) (*Store, error) {
 	}
 
 	busy := "busy_timeout(" + strconv.FormatInt(BusyTimeout.Milliseconds(), 10) + ")"
+	sync := "synchronous(NORMAL)"
+	if o.Durable {
+		sync = "synchronous(FULL)"
+	}
 	w, err := sql.Open("sqlite", dsn(abs, url.Values{
-		"_pragma": {busy, "synchronous(NORMAL)"},
+		"_pragma": {busy, sync},
 		"_txlock": {"immediate"},
 	}))
 	if err != nil {

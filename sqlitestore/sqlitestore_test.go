@@ -169,6 +169,28 @@ func TestDurable(t *testing.T) {
 	}
 }
 
+// Options.Durable opens the writer with synchronous=FULL, the default
+// with NORMAL; a durable Store works like any other.
+func TestDurableOption(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		durable bool
+		want    int
+	}{{false, 1}, {true, 2}} {
+		path := filepath.Join(t.TempDir(), "sessions.db")
+		s := open(t, path, sqlitestore.Options{Durable: c.durable})
+		if got, err := sqlitestore.Synchronous(ctx, s); err != nil || got != c.want {
+			t.Errorf("Durable %v: PRAGMA synchronous = %d, %v; want %d", c.durable, got, err, c.want)
+		}
+		if _, err := s.Patch(ctx, "id", session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour)); err != nil {
+			t.Fatalf("Durable %v: Patch: %v", c.durable, err)
+		}
+		if got, err := s.Get(ctx, "id"); err != nil || !strings.Contains(string(got), `"visits":1`) {
+			t.Errorf("Durable %v: Get = %s, %v", c.durable, got, err)
+		}
+	}
+}
+
 // TestSweep checks that Sweep deletes exactly the expired rows, and that
 // Get, Touch and Patch treat an expired row not swept yet as missing.
 func TestSweep(t *testing.T) {

@@ -58,12 +58,13 @@ func newSessions(ctx context.Context, cfg config, getenv func(string) string, lo
 		return nil, nil, err
 	}
 	opts := session.Options{
-		Secrets:    secrets,
-		Store:      store,
-		TrustProxy: cfg.trustProxy,
-		Cookie:     cookie,
-		Logger:     log,
-		Observer:   cfg.observer,
+		Secrets:      secrets,
+		Store:        store,
+		StoreTimeout: cfg.storeTO,
+		TrustProxy:   cfg.trustProxy,
+		Cookie:       cookie,
+		Logger:       log,
+		Observer:     cfg.observer,
 	}
 	m, err := session.New(opts)
 	if err != nil {

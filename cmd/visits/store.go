@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/sessionkit/session"
 	"github.com/sessionkit/session/memstore"
 	"github.com/sessionkit/session/sqlitestore"
@@ -16,7 +15,9 @@ import (
 
 // storeHelp lists the -store values.
 const storeHelp = "session store: sqlite (a file in -data), sqlite:PATH, memory, redis://HOST:PORT/DB, " +
-	"postgres://..., or cookie (sealed cookies, no store)"
+	"redis-sentinel://HOST:PORT[,HOST:PORT...]/MASTER[?db=N] (Redis through Sentinel), " +
+	"postgres://..., or cookie (sealed cookies, no store); on Redis, ?wait=N&wait_timeout=1s " +
+	"makes every write wait for N replicas (WAIT) or fail with a 503"
 
 // openStore returns the server-side store -store names and a function
 // that releases it. The store is returned as it is, not wrapped, so the
@@ -41,21 +42,13 @@ func openStore(ctx context.Context, cfg config) (session.Store, func() error, er
 		}
 		return st, st.Close, nil
 	case strings.HasPrefix(s, "redis://") || strings.HasPrefix(s, "rediss://"):
-		opt, err := redis.ParseURL(s)
-		if err != nil {
-			return nil, nil, fmt.Errorf("redis store: %w", err)
-		}
-		if !strings.Contains(s, "protocol=") {
-			// Sessions need no RESP3 push notifications, and with RESP3
-			// go-redis looks for them on every command (a read syscall).
-			opt.Protocol = 2
-		}
-		client := redis.NewClient(opt)
-		return redisStore(client), client.Close, nil
+		return openRedis(s)
+	case strings.HasPrefix(s, "redis-sentinel://"):
+		return openRedisSentinel(s)
 	case strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://"):
 		return openPostgres(ctx, s)
 	default:
-		return nil, nil, fmt.Errorf("unknown -store %q (want sqlite, sqlite:PATH, memory, redis://..., postgres://... or cookie)", s)
+		return nil, nil, fmt.Errorf("unknown -store %q (want sqlite, sqlite:PATH, memory, redis://..., redis-sentinel://..., postgres://... or cookie)", s)
 	}
 }
 

@@ -154,6 +154,44 @@ func (s *PostgresServer) Start(t testing.TB) {
 	}
 }
 
+// Crash stops the server as a crash would: pg_ctl stop -m immediate, every
+// server process exits at once, without a shutdown checkpoint, ending open
+// sessions and leaving transactions in progress unfinished; the next
+// Start recovers from the WAL. Its data is kept for Start, on the same
+// port. It fails the test if the server does not stop.
+//
+// The throwaway server runs with synchronous_commit=off, so a crash may
+// lose the commits of its last moments (up to three wal_writer_delay, 600
+// ms by default) although their clients were told they committed: a test
+// of what a crash keeps calls DurableCommits first.
+func (s *PostgresServer) Crash(t testing.TB) {
+	t.Helper()
+	if err := s.stop("immediate"); err != nil {
+		t.Fatalf("testenv: crashing PostgreSQL: %v", err)
+	}
+}
+
+// DurableCommits makes the commits of every later connection to the
+// "postgres" database durable across a crash of the server (Crash):
+// ALTER DATABASE postgres SET synchronous_commit = on, which overrides the
+// server's command line (synchronous_commit=off). Connections already open
+// keep their setting. fsync stays off, so a commit survives a crash of the
+// server, whose writes are in the operating system's cache, but not a
+// crash of the machine. It fails the test on error.
+func (s *PostgresServer) DurableCommits(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), pgReadyTimeout)
+	defer cancel()
+	c, err := pgx.Connect(ctx, s.URL())
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, "ALTER DATABASE postgres SET synchronous_commit = on"); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+}
+
 // PID returns the process ID of the running server's postmaster, or 0
 // when it is not running.
 func (s *PostgresServer) PID() int {

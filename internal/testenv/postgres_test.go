@@ -69,6 +69,61 @@ func TestStartPostgres(t *testing.T) {
 	}
 }
 
+// Crash stops the server at once; Start recovers it on the same port, and
+// with DurableCommits every commit acknowledged before the crash is kept.
+func TestPostgresCrash(t *testing.T) {
+	srv := StartPostgres(t)
+	if s, err := pgQueryString(t, srv.URL(), "SHOW synchronous_commit"); err != nil || s != "off" {
+		t.Fatalf("synchronous_commit before DurableCommits: %q, %v; want off", s, err)
+	}
+	srv.DurableCommits(t)
+	if s, err := pgQueryString(t, srv.URL(), "SHOW synchronous_commit"); err != nil || s != "on" {
+		t.Fatalf("synchronous_commit after DurableCommits: %q, %v; want on", s, err)
+	}
+	c, err := pgx.Connect(pgTestCtx(t), srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(pgTestCtx(t))
+	if _, err := c.Exec(pgTestCtx(t), "CREATE TABLE kept (n int)"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		if _, err := c.Exec(pgTestCtx(t), "INSERT INTO kept VALUES ($1)", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pid := srv.PID()
+	srv.Crash(t)
+	// pg_ctl returns when the postmaster has removed its pid file, just
+	// before it exits: a bounded wait for the exit.
+	for deadline := time.Now().Add(30 * time.Second); pgProcessAlive(pid); {
+		if time.Now().After(deadline) {
+			t.Fatalf("postmaster %d still running 30 s after Crash", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := c.Exec(pgTestCtx(t), "SELECT 1"); err == nil {
+		t.Fatal("a session survived the crash")
+	}
+	srv.Start(t)
+	if n, err := pgQueryInt(t, srv.URL(), "SELECT count(*) FROM kept"); err != nil || n != 100 {
+		t.Fatalf("after the crash: %d rows, %v; want the 100 committed", n, err)
+	}
+}
+
+func pgQueryString(t *testing.T, url, sql string) (string, error) {
+	t.Helper()
+	c, err := pgx.Connect(pgTestCtx(t), url)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close(pgTestCtx(t))
+	var s string
+	err = c.QueryRow(pgTestCtx(t), sql).Scan(&s)
+	return s, err
+}
+
 // A test process that dies without its cleanups (killed, or a -timeout
 // panic) leaves no server behind: the watchdog stops it.
 func TestPostgresWatchdog(t *testing.T) {

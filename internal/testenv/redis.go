@@ -57,6 +57,7 @@ type RedisProc struct {
 	dir     string
 	persist bool
 	extra   []string
+	conf    string // a sentinel's configuration file; "": a server
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -107,6 +108,21 @@ func (p *RedisProc) stopLocked() {
 	p.cmd = nil
 }
 
+// Kill kills the server with SIGKILL, as a crash or a power cut would:
+// nothing is flushed or handed over to replicas. It waits for the process
+// to exit. Killing a stopped server does nothing; Start starts it again.
+func (p *RedisProc) Kill() {
+	p.t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return
+	}
+	p.cmd.Process.Kill()
+	<-p.done
+	p.cmd = nil
+}
+
 // Start starts the server again on the same port and data directory, and
 // waits until it answers PING. Starting a running server does nothing. It
 // fails the test if the server does not come up.
@@ -128,11 +144,12 @@ func (p *RedisProc) startLocked() error {
 		"--port", strconv.Itoa(p.port),
 		"--bind", "127.0.0.1",
 		"--dir", p.dir,
-		"--save", "",
 		"--logfile", "",
 		"--daemonize", "no",
 	}
-	if p.persist {
+	if p.conf != "" {
+		args = append([]string{p.conf, "--sentinel"}, args...)
+	} else if args = append(args, "--save", ""); p.persist {
 		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
 	} else {
 		args = append(args, "--appendonly", "no")
@@ -179,11 +196,20 @@ func startRedis(t testing.TB, persist bool) *RedisProc {
 	return startRedisIn(t, t.TempDir(), persist, nil)
 }
 
-// startRedisIn starts a redis-server with its data in dir, retrying with
+// startRedisIn starts a redis-server (a Sentinel when conf is a
+// configuration file's path) with its data in dir, retrying with
 // another port if the chosen one was taken meanwhile, and registers its
 // cleanup. Port, if not nil, chooses the port (a cluster node needs
 // port+10000 free too). In extra, "{port}" stands for the port.
 func startRedisIn(t testing.TB, dir string, persist bool, port func(testing.TB) int, extra ...string) *RedisProc {
+	t.Helper()
+	return startRedisConf(t, dir, "", persist, port, extra...)
+}
+
+// startRedisConf is startRedisIn with a Sentinel's configuration file (the
+// text of conf, "{port}" standing for the port, written to a file in dir)
+// when conf is not "".
+func startRedisConf(t testing.TB, dir, conf string, persist bool, port func(testing.TB) int, extra ...string) *RedisProc {
 	t.Helper()
 	if port == nil {
 		port = redisFreePort
@@ -191,6 +217,13 @@ func startRedisIn(t testing.TB, dir string, persist bool, port func(testing.TB) 
 	var lastErr error
 	for range redisStartAttempts {
 		p := &RedisProc{t: t, port: port(t), dir: dir, persist: persist}
+		if conf != "" {
+			p.conf = filepath.Join(dir, "sentinel-"+strconv.Itoa(p.port)+".conf")
+			text := strings.ReplaceAll(conf, "{port}", strconv.Itoa(p.port))
+			if err := os.WriteFile(p.conf, []byte(text), 0o600); err != nil {
+				t.Fatalf("testenv: writing %s: %v", p.conf, err)
+			}
+		}
 		for _, a := range extra {
 			p.extra = append(p.extra, strings.ReplaceAll(a, "{port}", strconv.Itoa(p.port)))
 		}
@@ -397,4 +430,107 @@ func startRedisOnLockedThread(cmd *exec.Cmd) error {
 	done := make(chan error, 1)
 	redisSpawnReq <- redisSpawnRequest{cmd, done}
 	return <-done
+}
+
+// RedisReplica starts a redis-server for this test alone that replicates
+// primary (--replicaof, no persistence), and waits until its link to the
+// primary is up and the initial synchronisation is done
+// (master_link_status:up). t.Cleanup stops it.
+func RedisReplica(t testing.TB, primary *RedisProc) *RedisProc {
+	t.Helper()
+	needRedisBinary(t, "redis-server")
+	// No 5 s pause before the diskless initial synchronisation.
+	if _, err := RedisCommand(primary.Addr(), "CONFIG", "SET", "repl-diskless-sync-delay", "0"); err != nil {
+		t.Fatalf("testenv: configuring the primary %s: %v", primary.Addr(), err)
+	}
+	host, port, _ := strings.Cut(primary.Addr(), ":")
+	r := startRedisIn(t, t.TempDir(), false, nil, "--replicaof", host, port, "--repl-diskless-sync-delay", "0")
+	waitRedisInfo(t, r.Addr(), "replication", redisReadyTimeout, "master_link_status:up")
+	return r
+}
+
+// SentinelMaster is the name under which RedisSentinelSet's Sentinels
+// monitor the primary.
+const SentinelMaster = "mymaster"
+
+// SentinelSet is a Redis primary, one replica and three Sentinels
+// monitoring the primary, started by RedisSentinelSet.
+type SentinelSet struct {
+	// Primary is the primary the set started with, Replica its replica.
+	// After a failover, Replica is the primary.
+	Primary, Replica *RedisProc
+	// Sentinels are the three Sentinels (redis-server --sentinel).
+	Sentinels []*RedisProc
+}
+
+// RedisSentinelSet starts, for this test alone, on free loopback ports: a
+// primary, a replica of it, and three Sentinels monitoring it as
+// SentinelMaster with a quorum of 2, down-after-milliseconds 1000 and
+// failover-timeout 5000 (a killed primary is replaced in a few seconds).
+// No server persists its data. It waits until every Sentinel knows the
+// replica and the two other Sentinels, so that a failover can happen;
+// t.Cleanup stops everything. It fails the test, never skips, when
+// redis-server is not installed.
+func RedisSentinelSet(t testing.TB) *SentinelSet {
+	t.Helper()
+	needRedisBinary(t, "redis-server")
+	primary := startRedis(t, false)
+	replica := RedisReplica(t, primary)
+	set := &SentinelSet{Primary: primary, Replica: replica}
+	dir := t.TempDir()
+	conf := fmt.Sprintf("port {port}\nbind 127.0.0.1\n"+
+		"sentinel monitor %[1]s 127.0.0.1 %[2]d 2\n"+
+		"sentinel down-after-milliseconds %[1]s 1000\n"+
+		"sentinel failover-timeout %[1]s 5000\n"+
+		"sentinel parallel-syncs %[1]s 1\n", SentinelMaster, primary.port)
+	for range 3 {
+		set.Sentinels = append(set.Sentinels, startRedisConf(t, dir, conf, false, nil))
+	}
+	want := fmt.Sprintf("address=%s,slaves=1,sentinels=3", primary.Addr())
+	for _, s := range set.Sentinels {
+		waitRedisInfo(t, s.Addr(), "sentinel", redisReadyTimeout, want)
+	}
+	return set
+}
+
+// SentinelAddrs returns the Sentinels' addresses, 127.0.0.1:PORT.
+func (s *SentinelSet) SentinelAddrs() []string {
+	var addrs []string
+	for _, p := range s.Sentinels {
+		addrs = append(addrs, p.Addr())
+	}
+	return addrs
+}
+
+// KillPrimary kills the primary with SIGKILL (see RedisProc.Kill): what it
+// had not yet sent to the replica is lost.
+func (s *SentinelSet) KillPrimary() { s.Primary.Kill() }
+
+// WaitFailover waits, up to timeout, until every Sentinel reports the
+// replica as the primary and the replica reports role:master. It fails
+// the test otherwise.
+func (s *SentinelSet) WaitFailover(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	want := fmt.Sprintf("address=%s,", s.Replica.Addr())
+	for _, p := range s.Sentinels {
+		waitRedisInfo(t, p.Addr(), "sentinel", timeout, want)
+	}
+	waitRedisInfo(t, s.Replica.Addr(), "replication", timeout, "role:master")
+}
+
+// waitRedisInfo polls INFO section of the server at addr until its text
+// contains want, for up to timeout, and fails the test otherwise.
+func waitRedisInfo(t testing.TB, addr, section string, timeout time.Duration, want string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		info, err := RedisCommand(addr, "INFO", section)
+		if err == nil && strings.Contains(info, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testenv: INFO %s of %s has no %q within %v (%v):\n%s", section, addr, want, timeout, err, info)
+		}
+		time.Sleep(redisPoll) // bounded poll of a server's state
+	}
 }

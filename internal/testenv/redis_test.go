@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRedis(t *testing.T) {
@@ -70,5 +71,34 @@ func TestRedisCommandReplies(t *testing.T) {
 	}
 	if _, err := RedisCommand("127.0.0.1:"+strconv.Itoa(redisFreePort(t)), "PING"); err == nil {
 		t.Fatal("PING of a closed port: no error")
+	}
+}
+
+// A replica has what the primary was given; the Sentinels promote it
+// when the primary is killed, and Kill leaves no process behind.
+func TestRedisSentinelSetFailover(t *testing.T) {
+	set := RedisSentinelSet(t)
+	if len(set.SentinelAddrs()) != 3 {
+		t.Fatalf("Sentinels: %v", set.SentinelAddrs())
+	}
+	if _, err := RedisCommand(set.Primary.Addr(), "SET", "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := RedisCommand(set.Primary.Addr(), "WAIT", "1", "10000"); err != nil || got != "1" {
+		t.Fatalf("WAIT 1: %q, %v", got, err)
+	}
+	if got, err := RedisCommand(set.Replica.Addr(), "GET", "k"); err != nil || got != "v" {
+		t.Fatalf("GET on the replica: %q, %v", got, err)
+	}
+	set.Primary.mu.Lock()
+	cmd := set.Primary.cmd
+	set.Primary.mu.Unlock()
+	set.KillPrimary()
+	if cmd.ProcessState == nil || cmd.ProcessState.Success() {
+		t.Fatalf("primary after Kill: %v", cmd.ProcessState)
+	}
+	set.WaitFailover(t, 90*time.Second)
+	if _, err := RedisCommand(set.Replica.Addr(), "SET", "k2", "v2"); err != nil {
+		t.Fatalf("SET on the promoted replica: %v", err)
 	}
 }
