@@ -75,6 +75,16 @@ bench-smoke:
 		$(GO) test -run='^$$' -bench=. -benchtime=20x . && \
 		$(GO) test -count=1 -run=TestEndToEnd ./e2e
 
+## soak: the full soak of cmd/visits (faulttest/soak_test.go), minutes:
+## 1,000,000 requests over 100,000 sessions from 64 clients, on the memory
+## store and on SQLite, with a 30 s -max-age; prints each store's report
+## (errors, RSS and sessions per 100,000 requests, p99 per window). `go
+## test ./faulttest` runs a small version.
+SOAK_ARGS ?= -soak.requests=1000000 -soak.sessions=100000 -soak.maxage=30s
+.PHONY: soak
+soak:
+	$(GO) test -count=1 -v -run Soak -timeout 60m ./faulttest -args $(SOAK_ARGS)
+
 ## fuzz-smoke: each fuzz target for FUZZSMOKE executions (part of `make
 ## test`): a count, not seconds, so a busy machine takes longer instead of
 ## failing (golang/go#75804)

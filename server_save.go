@@ -48,7 +48,13 @@ func (s *serverSession) saveLocked(ctx context.Context, add map[string]int64) er
 	reqCtx := ctx
 	ctx, cancel := m.storeCtx(ctx)
 	defer cancel()
-	exp := m.storeExpiry(s, time.Now())
+	// The record is stored with the cookie's expiry as of now, as the
+	// cookie this response sends: a save during the handler (Increment,
+	// Save) comes before commit's touch, and a record stored with the
+	// expiry it was loaded with would expire under an active visitor.
+	now := time.Now()
+	s.touchLocked(now)
+	exp := m.storeExpiry(s, now)
 	if s.canPatch() {
 		pctx, end := observe(ctx, m.opts.Observer, OpPatch)
 		merged, err := m.patcher.Patch(pctx, s.id, s.patchLocked(add), exp)
