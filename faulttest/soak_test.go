@@ -159,7 +159,7 @@ func soakRun(t *testing.T, store string) {
 	}
 	metrics := "127.0.0.1:" + strconv.Itoa(FreePort(t))
 	v := StartVisits(t, VisitsOptions{
-		Args:    []string{"-store", arg, "-metrics", metrics, "-max-age", soakMaxAge.String()},
+		Args:    []string{"-store", arg, "-metrics", metrics, "-max-age", soakMaxAge.String(), "-sweep-interval", soakMaxAge.String()},
 		DataDir: dir,
 	})
 	base := v.URL()

@@ -10,7 +10,7 @@
 //
 // Usage:
 //
-//	visits [-addr :3000] [-store memory|cookie] [-trust-proxy] [-max-age 0] [-max-sessions 0] [-metrics ADDR] [-store-timeout 5s]
+//	visits [-addr :3000] [-store memory|cookie] [-trust-proxy] [-max-age 0] [-max-sessions 0] [-sweep-interval 0] [-metrics ADDR] [-store-timeout 5s]
 //
 // SESSION_SECRET holds the cookie-signing secrets, comma-separated, the
 // first signing. Without it a development secret is generated once and
@@ -60,6 +60,7 @@ type config struct {
 	trustProxy bool
 	maxAge     time.Duration
 	maxSess    int
+	sweep      time.Duration // -sweep-interval: how often the memory and SQLite stores delete expired sessions
 	metrics    string        // -metrics: the address of /metrics, or ""
 	storeTO    time.Duration // -store-timeout: session.Options.StoreTimeout (0: its default)
 
@@ -75,6 +76,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "trust X-Forwarded-Proto from a reverse proxy")
 	fs.DurationVar(&c.maxAge, "max-age", 0, "session cookie lifetime (0: until the browser closes)")
 	fs.IntVar(&c.maxSess, "max-sessions", 0, "memory store: most sessions kept (0: 100000)")
+	fs.DurationVar(&c.sweep, "sweep-interval", 0, "memory and SQLite stores: time between deletions of expired sessions (0: the store's default, 1m and 5m)")
 	fs.StringVar(&c.metrics, "metrics", "", "serve Prometheus metrics on this address at /metrics (off when empty)")
 	fs.DurationVar(&c.storeTO, "store-timeout", 0, "bound on every store call; the request fails with 503 past it (0: 5s)")
 	if err := fs.Parse(args); err != nil {

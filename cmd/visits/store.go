@@ -26,7 +26,7 @@ func openStore(ctx context.Context, cfg config) (session.Store, func() error, er
 	s := cfg.store
 	switch {
 	case s == "memory":
-		st := memstore.New(memstore.Options{MaxSessions: cfg.maxSess})
+		st := memstore.New(memstore.Options{MaxSessions: cfg.maxSess, SweepInterval: cfg.sweep})
 		return st, st.Close, nil
 	case s == "sqlite" || strings.HasPrefix(s, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(s, "sqlite"), ":")
@@ -36,7 +36,7 @@ func openStore(ctx context.Context, cfg config) (session.Store, func() error, er
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, nil, fmt.Errorf("sqlite store: %w", err)
 		}
-		st, err := sqlitestore.Open(path, sqlitestore.Options{})
+		st, err := sqlitestore.Open(path, sqlitestore.Options{SweepInterval: cfg.sweep})
 		if err != nil {
 			return nil, nil, err
 		}
