@@ -120,7 +120,9 @@ func TestWaitReplicasNotReplicated(t *testing.T) {
 	}
 
 	// The replica gone: every write through the Manager is a 503.
-	one := redisstore.New(c, redisstore.Options{WaitReplicas: 1, WaitTimeout: timeout})
+	// A timeout with room for a loaded machine: the replica is up, and
+	// must acknowledge.
+	one := redisstore.New(c, redisstore.Options{WaitReplicas: 1, WaitTimeout: 2 * time.Second})
 	m, logs := newManager(t, one, time.Hour)
 	h := m.Handler(counter)
 	res := serve(h, "")
@@ -142,9 +144,10 @@ func TestWaitReplicasNotReplicated(t *testing.T) {
 
 	replica.Start()
 	deadline := time.Now().Add(30 * time.Second)
-	for { // the replica resynchronises: bounded poll of its state
+	for { // the replica resynchronises: bounded poll of both sides' state
 		info, err := testenv.RedisCommand(replica.Addr(), "INFO", "replication")
-		if err == nil && strings.Contains(info, "master_link_status:up") {
+		pinfo, perr := testenv.RedisCommand(primary.Addr(), "INFO", "replication")
+		if err == nil && perr == nil && strings.Contains(info, "master_link_status:up") && strings.Contains(pinfo, "state=online") {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -446,6 +446,9 @@ func RedisReplica(t testing.TB, primary *RedisProc) *RedisProc {
 	host, port, _ := strings.Cut(primary.Addr(), ":")
 	r := startRedisIn(t, t.TempDir(), false, nil, "--replicaof", host, port, "--repl-diskless-sync-delay", "0")
 	waitRedisInfo(t, r.Addr(), "replication", redisReadyTimeout, "master_link_status:up")
+	// The replica has its copy; the primary counts it for WAIT only once
+	// it has acknowledged the stream (state=online).
+	waitRedisInfo(t, primary.Addr(), "replication", redisReadyTimeout, "state=online")
 	return r
 }
 
