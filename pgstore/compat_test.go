@@ -123,7 +123,11 @@ func TestSharedWithConnectPgSimple(t *testing.T) {
 			}
 			wantExpire := time.Now().Add(session.DefaultStoreTTL)
 			if tt.maxAge > 0 {
-				if c.OriginalMaxAge == nil || *c.OriginalMaxAge != tt.maxAge.Milliseconds() || c.Expires == nil {
+				// express-session's maxAge setter computes originalMaxAge
+				// as expires - Date.now(), a millisecond short when the
+				// clock ticks between its two reads: allow a second.
+				if c.OriginalMaxAge == nil || *c.OriginalMaxAge > tt.maxAge.Milliseconds() ||
+					*c.OriginalMaxAge < (tt.maxAge-time.Second).Milliseconds() || c.Expires == nil {
 					t.Fatalf("stored cookie %s: want originalMaxAge %d and expires", sessText, tt.maxAge.Milliseconds())
 				}
 				exp, err := time.Parse(time.RFC3339Nano, *c.Expires)
