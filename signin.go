@@ -278,6 +278,9 @@ func RecordUser(record []byte, key string) (string, bool) {
 			val = v
 		}
 	}
+	if skipJSONSpace(record, ms.i) != len(record) {
+		return "", false // data after the object: not a record
+	}
 	return userOf(val)
 }
 
