@@ -314,7 +314,7 @@ func TestHeaderBadTokens(t *testing.T) {
 		token  string
 		reason string // "" for no rejection
 	}{
-		{"forged signature", good[:len(good)-1] + "A", "forged"},
+		{"forged signature", otherLast(good), "forged"},
 		{"another server's secret", otherToken, "forged"},
 		{"the cookie's percent-encoded form", strings.Replace(good, ":", "%3A", 1), "garbage"},
 		{"unsigned ID", strings.TrimPrefix(good[:strings.LastIndexByte(good, '.')], "s:"), "garbage"},
@@ -473,4 +473,13 @@ func TestHeaderConcurrentClients(t *testing.T) {
 	if _, n, err := call(token); err != nil || n != strconv.Itoa(parallel+2) {
 		t.Fatalf("after %d parallel calls: count %q err %v, want %d", parallel, n, err, parallel+2)
 	}
+}
+
+// otherLast returns v with its last character changed (to "A", or "B" when
+// it is "A"): a signature that no longer verifies.
+func otherLast(v string) string {
+	if strings.HasSuffix(v, "A") {
+		return v[:len(v)-1] + "B"
+	}
+	return v[:len(v)-1] + "A"
 }

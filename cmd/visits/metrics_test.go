@@ -192,7 +192,7 @@ func TestRunServesMetrics(t *testing.T) {
 		t.Fatal("the new visitor got no session cookie")
 	}
 	get(cookie)                                   // returning
-	get(cookie[:len(cookie)-3] + "AAA")           // forged: rejected, then a new session
+	get(otherID(cookie))                          // forged: rejected, then a new session
 	get("connect.sid=" + strings.Repeat("x", 10)) // not a signed cookie at all
 
 	fams := scrape(t, metricsURL)
@@ -252,4 +252,18 @@ func TestRunServesMetrics(t *testing.T) {
 		res.Body.Close()
 		t.Errorf("metrics server at %s still answers after run returned", metricsAddr)
 	}
+}
+
+// otherID returns the "connect.sid=s%3AID.SIG" cookie with the first
+// character of its ID changed: well-formed, but its signature no longer
+// verifies.
+func otherID(cookie string) string {
+	c := []byte(cookie)
+	i := len("connect.sid=s%3A")
+	if c[i] == 'A' {
+		c[i] = 'B'
+	} else {
+		c[i] = 'A'
+	}
+	return string(c)
 }
