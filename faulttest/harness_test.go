@@ -24,8 +24,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -274,9 +272,7 @@ func (v *Visits) start() error {
 		return err
 	}
 	cmd.Stdout = v.output
-	cmd.SysProcAttr = &syscall.SysProcAttr{}
-	setPdeathsig(cmd.SysProcAttr)
-	if err := startOnLockedThread(cmd); err != nil {
+	if err := testenv.StartChild(cmd); err != nil {
 		return err
 	}
 	listening := make(chan string, 1)
@@ -368,44 +364,6 @@ func (v *Visits) waitLocked() {
 		v.t.Errorf("faulttest: cmd/visits (pid %d) did not exit within %v of being killed", v.cmd.Process.Pid, exitTimeout)
 	}
 	v.cmd = nil
-}
-
-// setPdeathsig asks the kernel to kill the child if the test binary dies
-// without running its cleanups (a -timeout panic, a kill). The field exists
-// on Linux only; reflection keeps this file building elsewhere.
-func setPdeathsig(attr *syscall.SysProcAttr) {
-	if f := reflect.ValueOf(attr).Elem().FieldByName("Pdeathsig"); f.IsValid() && f.CanSet() {
-		f.Set(reflect.ValueOf(syscall.SIGKILL))
-	}
-}
-
-// Children are started from one goroutine locked to its OS thread for the
-// life of the test binary: Pdeathsig fires when the thread that started a
-// child exits, and the Go runtime may end a thread whose goroutine locked
-// it.
-var (
-	spawnOnce sync.Once
-	spawnReq  chan spawnRequest
-)
-
-type spawnRequest struct {
-	cmd  *exec.Cmd
-	done chan error
-}
-
-func startOnLockedThread(cmd *exec.Cmd) error {
-	spawnOnce.Do(func() {
-		spawnReq = make(chan spawnRequest)
-		go func() {
-			runtime.LockOSThread() // never unlocked
-			for req := range spawnReq {
-				req.done <- req.cmd.Start()
-			}
-		}()
-	})
-	done := make(chan error, 1)
-	spawnReq <- spawnRequest{cmd, done}
-	return <-done
 }
 
 // lockedBuffer is a bytes.Buffer safe for concurrent use.

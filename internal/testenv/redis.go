@@ -159,9 +159,7 @@ func (p *RedisProc) startLocked() error {
 	cmd.Dir = p.dir
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{}
-	setRedisPdeathsig(cmd.SysProcAttr)
-	if err := startRedisOnLockedThread(cmd); err != nil {
+	if err := StartChild(cmd); err != nil {
 		return err
 	}
 	done := make(chan struct{})
@@ -391,6 +389,17 @@ func RedisCommand(addr string, args ...string) (string, error) {
 		return string(buf[:n]), nil
 	}
 	return "", fmt.Errorf("unsupported reply %q", line)
+}
+
+// StartChild starts cmd as a child process that the kernel kills if the
+// test binary dies without running its cleanups (Linux's Pdeathsig, from a
+// thread that lives as long as the binary). It replaces cmd.SysProcAttr and
+// returns cmd.Start's error. Tests that run servers or apps of their own as
+// children use it.
+func StartChild(cmd *exec.Cmd) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	setRedisPdeathsig(cmd.SysProcAttr)
+	return startRedisOnLockedThread(cmd)
 }
 
 // setRedisPdeathsig asks the kernel to kill the server if the test binary
