@@ -6,6 +6,7 @@ package session_test
 // installs them. These tests fail, never skip, when Node is missing.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -122,8 +123,11 @@ func TestExpressSessionToGo(t *testing.T) {
 		t.Fatalf("Go re-sent %q (id %q, %v): want express's ID re-signed with the first secret", sent, id, err)
 	}
 	b, _ := store.Get(context.Background(), v.ID)
-	if !strings.Contains(string(b), `"visits":3`) || !strings.Contains(string(b), `"originalMaxAge":3600000`) {
-		t.Fatalf("Go's record %s: want visits 3 and express's cookie kept", b)
+	// express-session's maxAge setter can store 3599999 for an hour (it
+	// counts from its own clock reading): Go keeps whatever Node stored.
+	maxAge := regexp.MustCompile(`"originalMaxAge":\d+`).Find(rec)
+	if !strings.Contains(string(b), `"visits":3`) || maxAge == nil || !bytes.Contains(b, maxAge) {
+		t.Fatalf("Go's record %s: want visits 3 and express's cookie kept (%s)", b, maxAge)
 	}
 }
 

@@ -48,11 +48,18 @@
 // Options.SaveUninitialized); a loaded session is written back only when
 // modified (unless Options.Resave), and otherwise touched so that its
 // server-side expiry slides; its cookie is re-sent when modified and
-// persistent, or on every response with Options.Rolling. A forged, garbage
-// or unknown cookie is treated as no cookie: a new session with a fresh ID.
+// persistent, or with Options.Rolling whenever its expiry is renewed. A
+// forged, garbage or unknown cookie is treated as no cookie: a new session
+// with a fresh ID.
 //
 // Where this package deliberately differs from express-session:
 //
+//   - Sliding expiry is lazy (Options.RenewAfter): an unmodified session
+//     is touched, and a Rolling cookie re-sent, only once half of its
+//     lifetime has passed since its expiry was last set, not on every
+//     request. A session then ends between half a lifetime and a lifetime
+//     after its last request. RenewEveryRequest restores express-session's
+//     behaviour.
 //   - The store write happens before the response headers go out, so the
 //     client's next request reads it (express-session sends the headers
 //     first). Changes made after the headers went out are saved when the

@@ -174,7 +174,7 @@ func TestHeaderLifecycle(t *testing.T) {
 			{"/read", "none", "0"}, // the client sends no token now
 			{"/count", "new", "1"},
 		}},
-		{"rolling re-sends the token on every response", session.Options{Rolling: true}, []step{
+		{"rolling re-sends the token on every response", session.Options{Rolling: true, RenewAfter: session.RenewEveryRequest}, []step{
 			{"/read", "none", "0"}, // an uninitialized session is not sent
 			{"/count", "new", "1"},
 			{"/read", "same", "1"},

@@ -15,9 +15,10 @@ import (
 // handlers with Handler. A Manager is safe for concurrent use.
 type Manager struct {
 	opts    Options
-	toucher Toucher // nil when the store cannot touch
-	patcher Patcher // nil when the store cannot patch
-	inMem   bool    // the store is an InMemory one: no timeout per call
+	toucher Toucher      // nil when the store cannot touch
+	patcher Patcher      // nil when the store cannot patch
+	expiry  ExpiryReader // nil when the store cannot tell a record's expiry
+	inMem   bool         // the store is an InMemory one: no timeout per call
 }
 
 // New returns a Manager for opts. It returns an error wrapping
@@ -31,6 +32,7 @@ func New(opts Options) (*Manager, error) {
 	m := &Manager{opts: o}
 	m.toucher, _ = o.Store.(Toucher)
 	m.patcher, _ = o.Store.(Patcher)
+	m.expiry, _ = o.Store.(ExpiryReader)
 	if im, ok := o.Store.(InMemory); ok {
 		m.inMem = im.InMemory()
 	}
@@ -150,9 +152,7 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 	}
 	ctx, cancel := m.storeCtx(r.Context())
 	defer cancel()
-	octx, end := observe(ctx, m.opts.Observer, OpGet)
-	b, err := m.opts.Store.Get(octx, id)
-	end(err)
+	b, stored, err := m.get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		event(r.Context(), m.opts.Observer, EventExpired, ReasonExpired)
 		return m.generate(r, id)
@@ -180,6 +180,7 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 	s.id, s.originalID, s.cookieID, s.deliveredID = id, id, id, id
 	s.cookie, s.created = rec.cookie, rec.created
 	s.keys, s.vals, s.base = rec.keys, rec.vals, b
+	s.storedExp = stored
 	if !m.opts.Resave {
 		s.saved, s.savedID = true, id
 	}
@@ -189,6 +190,19 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 		s.created, s.forceSave = now.UnixMilli(), true
 	}
 	return s, nil
+}
+
+// get reads the record under id, with its expiry in the store when the
+// store can tell (zero otherwise), observed as OpGet.
+func (m *Manager) get(ctx context.Context, id string) (b []byte, exp time.Time, err error) {
+	ctx, end := observe(ctx, m.opts.Observer, OpGet)
+	if m.expiry != nil {
+		b, exp, err = m.expiry.GetExpiry(ctx, id)
+	} else {
+		b, err = m.opts.Store.Get(ctx, id)
+	}
+	end(err)
+	return b, exp, err
 }
 
 // storeExpiry is when the store may forget s: the cookie's expiry (or
@@ -208,6 +222,20 @@ func (m *Manager) storeExpiry(s *serverSession, now time.Time) time.Time {
 		}
 	}
 	return exp
+}
+
+// lifetime is how long s lives from a write or renewal when nothing else
+// caps it: the cookie's max age (DefaultStoreTTL for a browser-session
+// cookie), or IdleTimeout when shorter.
+func (m *Manager) lifetime(s *serverSession) time.Duration {
+	d := DefaultStoreTTL
+	if s.cookie.hasMaxAge {
+		d = s.cookie.maxAge
+	}
+	if idle := m.opts.IdleTimeout; idle > 0 && idle < d {
+		d = idle
+	}
+	return d
 }
 
 // rejectReason classifies a cookie value unsignValue refused.

@@ -83,9 +83,37 @@ type Options struct {
 	// and no cookie is sent for a visitor until something is set.
 	SaveUninitialized bool
 
-	// Rolling re-sends the cookie on every response to a request that
-	// carried a valid session, extending its Expires by MaxAge.
+	// Rolling re-sends the cookie, extending its Expires by MaxAge, to a
+	// request that carried a valid session whenever the session's expiry
+	// is renewed (see RenewAfter): by default once more than half of its
+	// lifetime has passed since the last write or renewal, and with
+	// RenewAfter set to RenewEveryRequest on every response, which is
+	// express-session's rolling.
 	Rolling bool
+
+	// RenewAfter is lazy sliding expiry: the fraction of a session's
+	// lifetime that must have passed since its expiry was last set (a
+	// write or a renewal) before a request that modifies nothing extends
+	// it (a Touch of the store, and with Rolling a new cookie). Default
+	// 0.5, ASP.NET Core's sliding expiration: most requests of an active
+	// visitor then cost one store read and nothing else, where
+	// express-session touches the store on every request.
+	//
+	// The trade-off: a session now expires between (1-RenewAfter) and 1
+	// lifetime after its last request, not exactly one lifetime after.
+	// With IdleTimeout 30m and the default, a visitor idle for 15 to 30
+	// minutes may find the session ended; no session ever outlives
+	// IdleTimeout without a request, and AbsoluteTimeout is unaffected. A
+	// session's lifetime is the shortest of the cookie's MaxAge (or
+	// DefaultStoreTTL without one) and IdleTimeout. A store that does not
+	// implement ExpiryReader cannot tell when the expiry was set, and is
+	// renewed on every request.
+	//
+	// RenewEveryRequest renews on every request (express-session's touch
+	// and rolling); RenewNever never renews an unmodified session (it
+	// expires one lifetime after its last write). Other values must be
+	// above 0 and below 1.
+	RenewAfter float64
 
 	// Unset says what happens to a stored session that a request emptied
 	// (Clear, or Delete of every key). See UnsetMode.
@@ -210,6 +238,17 @@ const (
 	UnsetDestroy
 )
 
+// RenewAfter values: renew the expiry on every request, as
+// express-session, or only when the session is written.
+const (
+	RenewEveryRequest = -1.0
+	RenewNever        = -2.0
+)
+
+// DefaultRenewAfter is the default Options.RenewAfter: renew once half of
+// the session's lifetime has passed.
+const DefaultRenewAfter = 0.5
+
 // DefaultName is the default cookie name, express-session's.
 const DefaultName = "connect.sid"
 
@@ -224,6 +263,7 @@ var (
 
 // withDefaults validates o and returns a copy with every default filled in.
 func (o Options) withDefaults() (Options, error) {
+	var err error
 	if len(o.Secrets) == 0 {
 		return o, ErrNoSecret
 	}
@@ -277,6 +317,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.StoreTimeout == 0 {
 		o.StoreTimeout = 5 * time.Second
 	}
+	if o.RenewAfter, err = renewAfter(o.RenewAfter); err != nil {
+		return o, err
+	}
 	if o.UserKey == "" {
 		o.UserKey = DefaultUserKey
 	}
@@ -292,7 +335,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.GenerateID == nil {
 		o.GenerateID = func(*http.Request) (string, error) { return NewID() }
 	}
-	if err := o.headerDefaults(); err != nil {
+	if err = o.headerDefaults(); err != nil {
 		return o, err
 	}
 	if o.Logger == nil {
@@ -308,4 +351,30 @@ func (o Options) withDefaults() (Options, error) {
 		}
 	}
 	return o, nil
+}
+
+// renewAfter validates a RenewAfter option and fills in its default.
+func renewAfter(f float64) (float64, error) {
+	switch {
+	case f == 0:
+		return DefaultRenewAfter, nil
+	case f == RenewEveryRequest || f == RenewNever || (f > 0 && f < 1):
+		return f, nil
+	}
+	return f, fmt.Errorf("%w: RenewAfter %v: want a fraction above 0 and below 1, RenewEveryRequest or RenewNever", ErrInvalidOption, f)
+}
+
+// renewDue reports whether an unmodified session's expiry should be
+// renewed: renewing would move it from stored (zero: unknown) to next,
+// and the session lives lifetime from a renewal.
+func renewDue(f float64, stored, next time.Time, lifetime time.Duration) bool {
+	switch {
+	case f == RenewEveryRequest:
+		return true
+	case f == RenewNever:
+		return false
+	case stored.IsZero():
+		return true
+	}
+	return next.Sub(stored) > time.Duration(f*float64(lifetime))
 }

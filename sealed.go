@@ -38,8 +38,18 @@ type SealedOptions struct {
 	Cookie CookieOptions
 	// Expiry is how long sealed data stays valid after its last write
 	// (the plugin's expiry, "__ts" + expiry). Default 86401 seconds, the
-	// plugin's default. Reads do not extend it; writes and Touch do.
+	// plugin's default. Writes and Touch extend it, and so does a read
+	// once RenewAfter of it has passed.
 	Expiry time.Duration
+	// RenewAfter is lazy sliding expiry for sealed data: a request that
+	// changes nothing seals the data again, with a fresh "__ts" and
+	// cookie, once more than this fraction of Expiry has passed since the
+	// last write. Default 0.5: an active visitor's session does not
+	// expire, and most responses carry no cookie. RenewNever keeps
+	// @fastify/secure-session's behaviour (reads never extend the expiry);
+	// RenewEveryRequest seals on every response. Other values must be
+	// above 0 and below 1.
+	RenewAfter float64
 	// TrustProxy makes X-Forwarded-Proto decide SecureAuto.
 	TrustProxy bool
 	// UserKey is the key a sign-in is kept under, default "passport", as
@@ -73,6 +83,7 @@ type SealedManager struct {
 	opts       Options // the shared options: Name, Cookie, TrustProxy, ErrorHandler, Logger
 	sealer     Sealer
 	expiry     time.Duration
+	renewAfter float64 // SealedOptions.RenewAfter, validated
 	maxPayload int
 }
 
@@ -91,6 +102,10 @@ func NewSealed(o SealedOptions) (*SealedManager, error) {
 	if o.Expiry < time.Second {
 		return nil, fmt.Errorf("session.NewSealed: %w: Expiry %v under a second", ErrInvalidOption, o.Expiry)
 	}
+	renew, err := renewAfter(o.RenewAfter)
+	if err != nil {
+		return nil, fmt.Errorf("session.NewSealed: %w", err)
+	}
 	if o.Cookie.MaxAge%time.Second != 0 {
 		return nil, fmt.Errorf("session.NewSealed: %w: Cookie.MaxAge %v is not whole seconds", ErrInvalidOption, o.Cookie.MaxAge)
 	}
@@ -103,7 +118,7 @@ func NewSealed(o SealedOptions) (*SealedManager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session.NewSealed: %w", err)
 	}
-	m := &SealedManager{opts: shared, sealer: o.Sealer, expiry: o.Expiry}
+	m := &SealedManager{opts: shared, sealer: o.Sealer, expiry: o.Expiry, renewAfter: renew}
 	m.maxPayload = m.payloadBudget()
 	if m.maxPayload <= 0 {
 		return nil, fmt.Errorf("session.NewSealed: %w: cookie name and attributes leave no room for data", ErrInvalidOption)

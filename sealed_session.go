@@ -174,8 +174,15 @@ func (s *sealedSession) commit(h http.Header) error {
 		event(s.req.Context(), m.opts.Observer, EventDestroyed, ReasonNone)
 		return nil
 	}
+	renewing := false
 	if !s.changed && !s.cookieDirty {
-		return nil
+		now := time.Now()
+		if !s.loadedSealed || !renewDue(m.renewAfter, s.expires(), now.Add(m.expiry), m.expiry) {
+			return nil
+		}
+		// Unchanged, but RenewAfter of its expiry has passed: seal it
+		// again with a fresh "__ts" (lazy sliding expiry).
+		s.ts, renewing = jsSeconds(now), true
 	}
 	plain := s.payload()
 	var line string
@@ -188,7 +195,11 @@ func (s *sealedSession) commit(h http.Header) error {
 		if line = c.String(); len(line) <= MaxCookieSize {
 			addSetCookie(h, line)
 			s.changed, s.cookieDirty = false, false
-			if !s.loadedSealed {
+			switch {
+			case renewing:
+				event(s.req.Context(), m.opts.Observer, EventTouched, ReasonNone)
+				return nil
+			case !s.loadedSealed:
 				event(s.req.Context(), m.opts.Observer, EventCreated, ReasonNone)
 			}
 			event(s.req.Context(), m.opts.Observer, EventSaved, ReasonNone)

@@ -26,8 +26,10 @@ type serverSession struct {
 	forceSave bool  // the record needs a write (e.g. a creation time added)
 	saved     bool  // the store holds this state (express's savedHash)
 	savedID   string
-	wrote     bool   // this request wrote the record (its expiry is fresh)
-	base      []byte // the record as last read or written, a hint for Patch.Base
+	wrote     bool      // this request wrote the record (its expiry is fresh)
+	renew     bool      // Touch was called: renew the expiry whatever RenewAfter says
+	storedExp time.Time // the loaded record's expiry in the store; zero if unknown
+	base      []byte    // the record as last read or written, a hint for Patch.Base
 }
 
 // newServerSession returns a server-side session of m for r.
@@ -48,7 +50,17 @@ func (s *serverSession) checkSet(string, json.RawMessage) error { return nil }
 
 func (s *serverSession) dataChanged() {}
 
-func (s *serverSession) touch(now time.Time) { s.touchLocked(now) }
+func (s *serverSession) touch(now time.Time) {
+	s.touchLocked(now)
+	s.renew = true
+}
+
+// renewDue reports whether an unmodified loaded session's expiry is due
+// for renewal at now (Options.RenewAfter).
+func (s *serverSession) renewDue(now time.Time) bool {
+	m := s.m
+	return s.renew || renewDue(m.opts.RenewAfter, s.storedExp, m.storeExpiry(s, now), m.lifetime(s))
+}
 
 func (s *serverSession) expires() time.Time { return s.cookie.expires }
 
@@ -92,9 +104,7 @@ func (s *serverSession) reload(ctx context.Context) error {
 	m := s.m
 	sctx, cancel := m.storeCtx(ctx)
 	defer cancel()
-	sctx, end := observe(sctx, m.opts.Observer, OpGet)
-	b, err := m.opts.Store.Get(sctx, s.id)
-	end(err)
+	b, stored, err := m.get(sctx, s.id)
 	if err != nil {
 		return fmt.Errorf("reload: %w", m.storeErr("get", s.id, err))
 	}
@@ -103,6 +113,7 @@ func (s *serverSession) reload(ctx context.Context) error {
 		return fmt.Errorf("reload: %w", err)
 	}
 	s.cookie, s.keys, s.vals, s.base = rec.cookie, rec.keys, rec.vals, b
+	s.storedExp = stored
 	if rec.created > 0 {
 		s.created = rec.created
 	}

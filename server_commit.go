@@ -31,18 +31,22 @@ func (s *serverSession) commit(h http.Header) error {
 
 	now := time.Now()
 	s.touchLocked(now)
-	sendCookie := s.shouldSetCookie()
+	save := s.shouldSave()
+	// An unmodified loaded session's expiry is renewed (touched in the
+	// store, and with Rolling re-sent in the cookie) only once
+	// RenewAfter of its lifetime has passed. After a write in this
+	// request, such as an Increment, the store's expiry is already
+	// fresh: express-session would touch again, one round trip for
+	// nothing.
+	renew := save || s.wrote || s.renewDue(now)
+	sendCookie := s.shouldSetCookie(renew)
 
 	switch {
-	case s.shouldSave():
+	case save:
 		if err := s.saveLocked(s.req.Context(), nil); err != nil {
 			return err
 		}
-	case m.toucher != nil && s.cookieID == s.id && !s.wrote:
-		// An unmodified loaded session: slide the server-side expiry.
-		// (After a write in this request, such as an Increment, the
-		// store's expiry is already fresh: express-session would touch
-		// again, one store round trip for nothing.)
+	case m.toucher != nil && s.cookieID == s.id && !s.wrote && renew:
 		ctx, cancel := m.storeCtx(s.req.Context())
 		ctx, end := observe(ctx, m.opts.Observer, OpTouch)
 		err := m.toucher.Touch(ctx, s.id, m.storeExpiry(s, now))
@@ -65,13 +69,14 @@ func (s *serverSession) commit(h http.Header) error {
 
 // shouldSetCookie is express-session's decision: a new ID gets its cookie
 // when the session is saved (SaveUninitialized, or modified); a loaded one
-// gets it again with Rolling, or when modified and the cookie has an
-// expiry to extend (a browser-session cookie is not re-sent).
-func (s *serverSession) shouldSetCookie() bool {
+// gets it again with Rolling when its expiry is renewed, or when modified
+// and the cookie has an expiry to extend (a browser-session cookie is not
+// re-sent).
+func (s *serverSession) shouldSetCookie(renew bool) bool {
 	if s.cookieID != s.id {
 		return s.m.opts.SaveUninitialized || s.isModified()
 	}
-	return s.m.opts.Rolling || (!s.cookie.expires.IsZero() && s.isModified())
+	return (s.m.opts.Rolling && renew) || (!s.cookie.expires.IsZero() && s.isModified())
 }
 
 // shouldSave is express-session's decision: an unsaved new session only

@@ -225,10 +225,11 @@ func (s *Session) Keys() []string {
 }
 
 // Touch resets the cookie's expiry to now plus its max age, as
-// express-session's touch. It makes no store call; the middleware touches
-// every session once per response anyway. On a sealed session it extends
-// the data's expiry and re-sends the cookie, as @fastify/secure-session's
-// touch.
+// express-session's touch, and has the middleware renew the session's
+// expiry in the store at the end of this request (and re-send the cookie
+// with Options.Rolling) whatever Options.RenewAfter says. It makes no
+// store call itself. On a sealed session it extends the data's expiry and
+// re-sends the cookie, as @fastify/secure-session's touch.
 func (s *Session) Touch() {
 	if s == nil {
 		return

@@ -15,7 +15,7 @@ import (
 // Options.StoreTimeout. Implementations must be safe for concurrent use.
 //
 // Optional capabilities are discovered by interface assertion: Toucher,
-// Patcher, InMemory.
+// Patcher, ExpiryReader, InMemory.
 type Store interface {
 	// Get returns the record stored under id, or an error wrapping
 	// ErrNotFound when there is none or it has expired. Other errors are
@@ -38,6 +38,16 @@ type Store interface {
 // it, an unmodified session is not written at all.
 type Toucher interface {
 	Touch(ctx context.Context, id string, expires time.Time) error
+}
+
+// ExpiryReader is a Store that returns a record together with the time it
+// will forget it, in one call (one round trip). The Manager reads sessions
+// with it, to renew an unmodified session's expiry only when
+// Options.RenewAfter of its lifetime has passed; with a Store that lacks
+// it, every request renews.
+type ExpiryReader interface {
+	// GetExpiry is Get, also returning the record's expiry.
+	GetExpiry(ctx context.Context, id string) (record []byte, expires time.Time, err error)
 }
 
 // DefaultStoreTTL is how long a store keeps a record whose cookie has no

@@ -117,22 +117,30 @@ func New(o Options) *Store {
 // Get returns the record under id, or session.ErrNotFound when there is
 // none or it has expired.
 func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
+	b, _, err := s.GetExpiry(ctx, id)
+	return b, err
+}
+
+// GetExpiry is Get, also returning the record's expiry
+// (session.ExpiryReader).
+func (s *Store) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	s.mu.RLock()
 	it, ok := s.items[id]
 	var data []byte
+	var exp int64
 	if ok && s.now().UnixNano() < it.expires {
-		data = it.data
+		data, exp = it.data, it.expires
 	} else {
 		ok = false
 	}
 	s.mu.RUnlock()
 	if !ok {
-		return nil, session.ErrNotFound
+		return nil, time.Time{}, session.ErrNotFound
 	}
-	return data, nil
+	return data, time.Unix(0, exp), nil
 }
 
 // Set stores record under id until expires. A record that has already

@@ -218,7 +218,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error) 
 		table:       t,
 		// The statements are connect-pg-simple's, with its parameter
 		// order where it has one.
-		getSQL:        `SELECT sess FROM ` + t + ` WHERE sid = $1 AND expire >= to_timestamp($2)`,
+		getSQL:        `SELECT sess, expire::timestamptz FROM ` + t + ` WHERE sid = $1 AND expire >= to_timestamp($2)`,
 		setSQL:        `INSERT INTO ` + t + ` (sess, expire, sid) VALUES ($1, to_timestamp($2), $3) ON CONFLICT (sid) DO UPDATE SET sess = EXCLUDED.sess, expire = EXCLUDED.expire`,
 		touchSQL:      `UPDATE ` + t + ` SET expire = to_timestamp($1) WHERE sid = $2 AND expire >= to_timestamp($3)`,
 		delSQL:        `DELETE FROM ` + t + ` WHERE sid = $1`,
@@ -290,23 +290,31 @@ func (s *Store) tableExists(ctx context.Context, q querier) (bool, error) {
 // sess is not JSON is deleted and reported as not found, as
 // connect-pg-simple does.
 func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
+	b, _, err := s.GetExpiry(ctx, id)
+	return b, err
+}
+
+// GetExpiry is Get, also returning the record's expiry
+// (session.ExpiryReader), from the same query: one round trip.
+func (s *Store) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, error) {
 	var sess []byte
+	var exp time.Time
 	err := s.run(ctx, func(c *pgxpool.Conn) error {
-		return c.QueryRow(ctx, s.getSQL, id, nowSeconds()).Scan(&sess)
+		return c.QueryRow(ctx, s.getSQL, id, nowSeconds()).Scan(&sess, &exp)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, session.ErrNotFound
+		return nil, time.Time{}, session.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: get: %w", err)
+		return nil, time.Time{}, fmt.Errorf("pgstore: get: %w", err)
 	}
 	if !json.Valid(sess) {
 		if err := s.del(ctx, id); err != nil {
-			return nil, fmt.Errorf("pgstore: get: deleting a record that is not JSON: %w", err)
+			return nil, time.Time{}, fmt.Errorf("pgstore: get: deleting a record that is not JSON: %w", err)
 		}
-		return nil, fmt.Errorf("pgstore: get: record is not JSON, deleted: %w", session.ErrNotFound)
+		return nil, time.Time{}, fmt.Errorf("pgstore: get: record is not JSON, deleted: %w", session.ErrNotFound)
 	}
-	return sess, nil
+	return sess, exp, nil
 }
 
 // Set stores record under id until expires (rounded up to the second, as

@@ -164,10 +164,11 @@ type Store struct {
 }
 
 var (
-	_ session.Store     = (*Store)(nil)
-	_ session.Toucher   = (*Store)(nil)
-	_ session.Patcher   = (*Store)(nil)
-	_ session.UserIndex = (*Store)(nil)
+	_ session.Store        = (*Store)(nil)
+	_ session.Toucher      = (*Store)(nil)
+	_ session.Patcher      = (*Store)(nil)
+	_ session.UserIndex    = (*Store)(nil)
+	_ session.ExpiryReader = (*Store)(nil)
 )
 
 // New returns a Store keeping sessions in Redis through client: a
@@ -229,6 +230,39 @@ func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
 		return nil, fmt.Errorf("redisstore: get: %w", err)
 	}
 	return b, nil
+}
+
+// GetExpiry is Get, also returning the record's expiry
+// (session.ExpiryReader): GET and PTTL pipelined, one round trip. A key
+// without a TTL has the zero expiry (unknown).
+func (s *Store) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, fmt.Errorf("redisstore: get: %w", err)
+	}
+	key := s.Key(id)
+	var get *redis.StringCmd
+	var pttl *redis.DurationCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.Get(ctx, key)
+		pttl = p.PTTL(ctx, key)
+		return nil
+	})
+	now := time.Now()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, time.Time{}, fmt.Errorf("redisstore: get: %w", err)
+	}
+	b, err := get.Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, time.Time{}, fmt.Errorf("redisstore: get: %w", session.ErrNotFound)
+	}
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("redisstore: get: %w", err)
+	}
+	var exp time.Time
+	if d := pttl.Val(); pttl.Err() == nil && d > 0 {
+		exp = now.Add(d)
+	}
+	return b, exp, nil
 }
 
 // Set stores record under id until expires: SET key record EX ttl, with

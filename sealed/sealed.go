@@ -27,6 +27,10 @@ type Options struct {
 	// Expiry is how long sealed data stays valid after its last write;
 	// default 86401 seconds, the plugin's.
 	Expiry time.Duration
+	// RenewAfter is the fraction of Expiry after which a request that
+	// changes nothing seals the data again, with a fresh expiry (default
+	// 0.5); see session.SealedOptions.RenewAfter.
+	RenewAfter float64
 	// TrustProxy makes X-Forwarded-Proto decide whether a request is HTTPS.
 	TrustProxy bool
 	// ErrorHandler answers a request whose session could not be sealed.
@@ -61,7 +65,7 @@ func New(o Options) (*session.SealedManager, error) {
 		return nil, err
 	}
 	return session.NewSealed(session.SealedOptions{
-		Name: o.Name, Sealer: box, Cookie: o.Cookie, Expiry: o.Expiry, TrustProxy: o.TrustProxy,
+		Name: o.Name, Sealer: box, Cookie: o.Cookie, Expiry: o.Expiry, RenewAfter: o.RenewAfter, TrustProxy: o.TrustProxy,
 		ErrorHandler: o.ErrorHandler, Logger: o.Logger, UserKey: o.UserKey, Observer: o.Observer,
 	})
 }

@@ -270,7 +270,7 @@ func (s *Store) prepare() error {
 }
 
 const (
-	getSQL    = "SELECT data FROM sessions WHERE id = ? AND expires > ?"
+	getSQL    = "SELECT data, expires FROM sessions WHERE id = ? AND expires > ?"
 	casSQL    = "UPDATE sessions SET data = ?, expires = ? WHERE id = ? AND expires > ? AND data = ?"
 	touchSQL  = "UPDATE sessions SET expires = ? WHERE id = ? AND expires > ?"
 	deleteSQL = "DELETE FROM sessions WHERE id = ?"
@@ -334,15 +334,24 @@ func initSchema(w *sql.DB, userKey string) error {
 // session.ErrNotFound when there is none or it has expired, and an error
 // wrapping the context's or the driver's error when the read fails.
 func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
+	b, _, err := s.GetExpiry(ctx, id)
+	return b, err
+}
+
+// GetExpiry is Get, also returning the record's expiry
+// (session.ExpiryReader), from the same indexed read on a reader
+// connection: no write transaction.
+func (s *Store) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, error) {
 	var data []byte
-	err := s.get.QueryRowContext(ctx, id, s.now().UnixMilli()).Scan(&data)
+	var exp int64
+	err := s.get.QueryRowContext(ctx, id, s.now().UnixMilli()).Scan(&data, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, session.ErrNotFound
+		return nil, time.Time{}, session.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlitestore: get: %w", err)
+		return nil, time.Time{}, fmt.Errorf("sqlitestore: get: %w", err)
 	}
-	return data, nil
+	return data, time.UnixMilli(exp), nil
 }
 
 // Set stores record under id until expires, replacing any record there.
@@ -434,7 +443,8 @@ func (s *Store) patchTx(ctx context.Context, id string, p *session.Patch, expire
 	}()
 	now := s.now().UnixMilli()
 	var cur []byte
-	err = tx.StmtContext(ctx, s.wget).QueryRowContext(ctx, id, now).Scan(&cur)
+	var curExp int64
+	err = tx.StmtContext(ctx, s.wget).QueryRowContext(ctx, id, now).Scan(&cur, &curExp)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlitestore: patch: read: %w", err)
 	}

@@ -1,7 +1,8 @@
 // Package storetest is the conformance suite every session.Store in this
 // module passes: get, set, destroy, touch, expiry, missing keys, large
 // records, concurrent saves, context cancellation and timeouts, and, for a
-// session.Patcher, atomic partial saves, through the store and through the
+// session.Patcher, atomic partial saves, for a session.ExpiryReader, the
+// expiry read with the record, through the store and through the
 // HTTP middleware; for a session.UserIndex, the sessions of a signed-in
 // user found after every kind of write and gone after destroy, expiry,
 // sign-out and a change of user. A store's test calls Run with a function that returns
@@ -39,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 	t.Run("Context", func(t *testing.T) { contextDone(t, newStore(t)) })
 	t.Run("Expiry", func(t *testing.T) { t.Parallel(); expiry(t, newStore(t)) })
 	t.Run("Touch", func(t *testing.T) { t.Parallel(); touch(t, newStore(t)) })
+	t.Run("ExpiryReader", func(t *testing.T) { t.Parallel(); expiryReader(t, newStore(t)) })
 	t.Run("Patch", func(t *testing.T) { patch(t, newStore(t)) })
 	t.Run("Middleware", func(t *testing.T) { middleware(t, newStore(t)) })
 	t.Run("UserIndex", func(t *testing.T) { t.Parallel(); userIndex(t, newStore(t)) })
