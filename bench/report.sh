@@ -49,13 +49,20 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "?" || b == "?") p
 	echo "## End to end: wrk against the visit tracker and the peers"
 	echo
 	echo "Every target serves the visit tracker's GET /: count the visit in the session and"
-	echo "render the page (the same html/template views for the Go servers, the same HTML"
-	echo "for the Node ones). \`bare\` is a net/http handler rendering that page without"
-	echo "sessions: the ratios are the cost of the session layer. \`visits STORE\` is"
-	echo "\`cmd/visits -store STORE\` (sealed: \`-store cookie\`). Scenarios: *returning*,"
-	echo "every request sends one visitor's cookie (32 connections on one session);"
-	echo "*1,000 returning*, bench/e2e/rotate.lua sends 1,000 visitors' cookies in turn;"
-	echo "*new visitor*, no cookie (a session is created and stored each request)."
+	echo "render the page; and its GET /me: read the signed-in user from the session and"
+	echo "render the page that shows it, writing nothing (the same html/template views for"
+	echo "the Go servers, the same HTML, byte for byte, for the Node ones). \`bare\` is a"
+	echo "net/http handler rendering those pages without sessions: the ratios are the cost"
+	echo "of the session layer. \`visits STORE\` is \`cmd/visits -store STORE\` (sealed:"
+	echo "\`-store cookie\`). Scenarios of GET /: *returning*, every request sends one"
+	echo "visitor's cookie (32 connections on one session); *1,000 returning*,"
+	echo "bench/e2e/rotate.lua sends 1,000 visitors' cookies in turn; *new visitor*, no"
+	echo "cookie (a session is created and stored each request). Of GET /me: *signed in*,"
+	echo "one visitor who signed in once before the rounds (POST /login: cmd/visits"
+	echo "\`Session.SignIn\` after an Argon2id check, scs \`RenewToken\` and \`Put\`, gorilla"
+	echo "and Fastify the user in the cookie, express-session \`regenerate\` and"
+	echo "Passport's \`req.session.passport\`), every request with that cookie; *1,000 signed"
+	echo "in*, 1,000 visitors signed in so, their cookies in turn."
 	echo "Redis and PostgreSQL are throwaway servers on loopback; SQLite a WAL file."
 	echo
 	cat "$tmp/e2e.md"
@@ -74,6 +81,29 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "?" || b == "?") p
 		on=$(median "Middleware/memory/$sc" ns/op); sn=$(median "Middleware/scs/$sc" ns/op)
 		oa=$(median "Middleware/memory/$sc" allocs/op); sa=$(median "Middleware/scs/$sc" allocs/op)
 		echo "| $sc | $on | $sn | $(ratio "$on" "$sn") | $oa | $sa | $(ratio "$oa" "$sa") |"
+	done
+	echo
+	echo "### In process: a signed-in visitor"
+	echo
+	echo "\`BenchmarkSignedIn/PEER/SCENARIO\`: one GET /me of the visit tracker, in process,"
+	echo "one request at a time: a visitor who signed in once, outside the timer, in the"
+	echo "peer's way (ours \`Session.SignIn\`, scs \`RenewToken\` and \`Put\`, gorilla a"
+	echo "value saved in its cookie) loads the session, reads the user and renders the page"
+	echo "that shows it, writing nothing (the benchmark fails if a response sets a"
+	echo "cookie). *returning*: one visitor; *rotating*: 1,000 signed-in visitors in turn."
+	echo "The rows marked sealed compare our sealed cookies, instead of our memory store,"
+	echo "with scs."
+	echo
+	echo "| scenario | ours (memory) ns/op | scs ns/op | ours ÷ scs | ours allocs/op | scs allocs/op | ours ÷ scs |"
+	echo "|---|---|---|---|---|---|---|"
+	for ours in memory sealed; do
+		for sc in returning rotating; do
+			label="signed in, $sc"
+			[ "$ours" = memory ] || label="$label (ours: $ours)"
+			on=$(median "SignedIn/$ours/$sc" ns/op); sn=$(median "SignedIn/scs/$sc" ns/op)
+			oa=$(median "SignedIn/$ours/$sc" allocs/op); sa=$(median "SignedIn/scs/$sc" allocs/op)
+			echo "| $label | $on | $sn | $(ratio "$on" "$sn") | $oa | $sa | $(ratio "$oa" "$sa") |"
+		done
 	done
 	echo
 	echo "### Memory per session"

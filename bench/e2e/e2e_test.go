@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -20,6 +22,13 @@ var (
 	lostFlag     = flag.Duration("e2e.lost", 10*time.Second, "length of the lost-updates run (full run)")
 	connsFlag    = flag.Int("e2e.conns", 32, "wrk connections")
 	threadsFlag  = flag.Int("e2e.threads", 1, "wrk threads")
+)
+
+// The scenarios: GET / counts the visit (written to the session), GET /me
+// of a signed-in visitor reads the user and writes nothing.
+var (
+	writtenScenarios  = []string{"returning", "1,000 returning", "new visitor"}
+	signedInScenarios = []string{"signed in", "1,000 signed in"}
 )
 
 // settings are one run's.
@@ -37,7 +46,7 @@ type settings struct {
 func currentSettings() settings {
 	s := settings{full: *outFlag != "", duration: *durationFlag, rounds: *roundsFlag, lost: *lostFlag,
 		rotate: 1000, conns: *connsFlag, threads: *threadsFlag, lostConns: 64, lostThreads: 2,
-		scenarios: []string{"returning", "1,000 returning", "new visitor"}}
+		scenarios: append(slices.Clone(writtenScenarios), signedInScenarios...)}
 	for _, tg := range targets {
 		if s.full || smokeTargets[tg.name] {
 			s.targets = append(s.targets, tg)
@@ -53,7 +62,9 @@ func currentSettings() settings {
 // second as a ratio to the bare handler in the same round and scenario,
 // then the lost updates under 64 connections on one session. Without
 // -e2e.out it is a smoke run (bare, memory, sealed, SQLite; one second
-// each) that fails on any error response or lost increment of a store.
+// each, 100 visitors for the rotating scenarios) that fails on any error
+// response or lost increment of a store, or a signed-in page that is not
+// the one expected.
 func TestEndToEnd(t *testing.T) {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		t.Fatal("wrk is not installed (Debian: apt-get install wrk); `make bench` installs it")
@@ -74,6 +85,27 @@ func TestEndToEnd(t *testing.T) {
 	for _, tg := range s.targets {
 		rotate[tg.name] = cookieFile(t, urls[tg.name], s.rotate, tg.name != "bare")
 	}
+	// Signed in: one visitor per target, and s.rotate visitors, sign in
+	// once (POST /login; cmd/visits checks an Argon2id hash each time, at
+	// most GOMAXPROCS at once), then every GET /me is checked before the
+	// load: the signed-in page, the same bytes as bare's, and from
+	// cmd/visits no cookie (it writes nothing).
+	signedIn := make(map[string]string)     // one visitor's cookie
+	signedInFile := make(map[string]string) // s.rotate visitors' cookies, for rotate.lua
+	var mePage string                       // bare's /me, which every target must send
+	for _, tg := range s.targets {
+		one, many := "bare=1", bareCookies(s.rotate) // the same header for the bare handler
+		if tg.name != "bare" {
+			get := signIn(urls[tg.name])
+			c, err := get(context.Background())
+			if err != nil {
+				t.Fatalf("%s: %v", tg.name, err)
+			}
+			one, many = c, fetchCookies(t, urls[tg.name], s.rotate, max(2, runtime.GOMAXPROCS(0)), get)
+		}
+		mePage = checkMe(t, tg, urls[tg.name], append([]string{one}, many...), mePage)
+		signedIn[tg.name], signedInFile[tg.name] = one, writeLines(t, many)
+	}
 	script, err := filepath.Abs("rotate.lua")
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +123,7 @@ func TestEndToEnd(t *testing.T) {
 			var bare float64
 			for _, tg := range s.targets {
 				run := wrkRun{threads: s.threads, conns: s.conns, duration: s.duration}
+				url := urls[tg.name]
 				switch sc {
 				case "returning":
 					c, _, err := visit(context.Background(), urls[tg.name], "")
@@ -103,8 +136,14 @@ func TestEndToEnd(t *testing.T) {
 					run.cookie = c
 				case "1,000 returning":
 					run.script, run.scriptArgs = script, []string{rotate[tg.name]}
+				case "signed in":
+					url += "me"
+					run.cookie = signedIn[tg.name]
+				case "1,000 signed in":
+					url += "me"
+					run.script, run.scriptArgs = script, []string{signedInFile[tg.name]}
 				}
-				l := run.run(t, urls[tg.name])
+				l := run.run(t, url)
 				if l.bad > 0 {
 					if tg.name == "bare" || strings.HasPrefix(tg.name, "visits") {
 						t.Errorf("%s, %s: %d errors in %d requests", tg.name, sc, l.bad, l.requests)
@@ -120,6 +159,12 @@ func TestEndToEnd(t *testing.T) {
 				t.Logf("round %d, %s, %s: %.0f req/s (%.2f× bare)", round, sc, tg.name, l.rps, l.rps/bare)
 			}
 		}
+	}
+
+	// wrk counts a redirect as served: the signed-in visitors must still be
+	// signed in after the load.
+	for _, tg := range s.targets {
+		checkMe(t, tg, urls[tg.name], []string{signedIn[tg.name]}, mePage)
 	}
 
 	lost := make(map[string]lostUpdates)
@@ -161,6 +206,59 @@ func checkCounts(t *testing.T, tg target, url string) {
 			return
 		}
 	}
+}
+
+// checkMe sends GET /me of tg at base with each cookie, 8 at a time, and
+// fails unless each answers 200 with the signed-in page: want when it is
+// not "", else the first page seen, which it returns. cmd/visits must set
+// no cookie: the page writes nothing.
+func checkMe(t *testing.T, tg target, base string, cookies []string, want string) string {
+	t.Helper()
+	first, _, err := me(context.Background(), base, cookies[0])
+	if err != nil {
+		t.Fatalf("%s: %v", tg.name, err)
+	}
+	if want == "" {
+		want = first
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		fail error
+	)
+	next := make(chan string)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				body, set, err := me(context.Background(), base, c)
+				switch {
+				case err != nil:
+				case !strings.Contains(body, "<h1>"+signedInMessage+"</h1>"):
+					err = fmt.Errorf("GET /me with %.40q does not show %q:\n%s", c, signedInMessage, body)
+				case body != want:
+					err = fmt.Errorf("GET /me is not the page bare sends (%d bytes, want %d):\n%s", len(body), len(want), body)
+				case strings.HasPrefix(tg.name, "visits") && len(set) > 0:
+					err = fmt.Errorf("GET /me set a cookie (%.60q), want none: the page writes nothing", set)
+				}
+				if err != nil {
+					mu.Lock()
+					fail = err
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, c := range cookies {
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+	if fail != nil {
+		t.Fatalf("%s: %v", tg.name, fail)
+	}
+	return want
 }
 
 // lostUpdates is what happened to concurrent increments of one session.
@@ -205,18 +303,25 @@ func renderReport(s settings, results map[string]map[string][]load, ratios map[s
 	fmt.Fprintf(&b, "wrk %s, %d thread(s), %d connections, %v per run, %d rounds interleaved (each round loads every target in every scenario, bare first); Node %s. ",
 		strings.Fields(string(wrkVersion) + " ?")[1], s.threads, s.conns, s.duration, s.rounds, strings.TrimSpace(string(nodeVersion)))
 	fmt.Fprintf(&b, "wrk and the server share the machine's cores. Each cell: the median over the rounds of the ratio to the bare handler's requests per second in the same round and scenario, and (in brackets) the median requests per second.\n\n")
-	fmt.Fprintf(&b, "| target | %s |\n|---|%s\n", strings.Join(s.scenarios, " | "), strings.Repeat("---|", len(s.scenarios)))
-	for _, tg := range s.targets {
-		fmt.Fprintf(&b, "| %s |", tg.name)
-		for _, sc := range s.scenarios {
-			var rps []float64
-			for _, l := range results[sc][tg.name] {
-				rps = append(rps, l.rps)
+	table := func(scenarios []string) {
+		fmt.Fprintf(&b, "| target | %s |\n|---|%s\n", strings.Join(scenarios, " | "), strings.Repeat("---|", len(scenarios)))
+		for _, tg := range s.targets {
+			fmt.Fprintf(&b, "| %s |", tg.name)
+			for _, sc := range scenarios {
+				var rps []float64
+				for _, l := range results[sc][tg.name] {
+					rps = append(rps, l.rps)
+				}
+				fmt.Fprintf(&b, " %.2f (%.0f) |", median(ratios[sc][tg.name]), median(rps))
 			}
-			fmt.Fprintf(&b, " %.2f (%.0f) |", median(ratios[sc][tg.name]), median(rps))
+			b.WriteString("\n")
 		}
-		b.WriteString("\n")
 	}
+	fmt.Fprintf(&b, "### Counting visits: GET / (a write to the session every request)\n\n")
+	table(writtenScenarios)
+	fmt.Fprintf(&b, "\n### Signed in: GET /me (read the user, render the page, write nothing)\n\n")
+	fmt.Fprintf(&b, "The visitors signed in once before the rounds (POST /login as alice), and every /me was checked to answer the same page as bare's before the load (cmd/visits: without setting a cookie) and after it.\n\n")
+	table(signedInScenarios)
 	fmt.Fprintf(&b, "\n### Lost updates\n\n%d connections (%d wrk threads) send one session's cookie for %v; each request adds one visit. Kept: the increase of the count seen afterwards, divided by the requests wrk counted as served; the requests still in flight when wrk stops (up to one per connection) are counted by the server but not by wrk, so a store that loses nothing shows a little over 100 %%. Where the count travels in the cookie (sealed, gorilla, Fastify), every response carries a new cookie that the other connections never send, so concurrent requests cannot add up: that is the nature of a cookie store, not a lost write.\n\n",
 		s.lostConns, s.lostThreads, s.lost)
 	b.WriteString("| target | requests served | increments kept | kept |\n|---|---|---|---|\n")

@@ -130,34 +130,55 @@ func shownCount(body string) int {
 	return n
 }
 
+// newVisitorCookie is the cookie a new visitor of url gets on GET /.
+func newVisitorCookie(url string) func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		c, _, err := visit(ctx, url, "")
+		if err == nil && c == "" {
+			err = fmt.Errorf("no cookie set")
+		}
+		return c, err
+	}
+}
+
 // cookieFile fetches n new visitors' cookies from url, 8 at a time, and
 // writes them to a file, one per line, for rotate.lua. Without fetch
 // (the bare handler, which sets none) the file holds a dummy cookie n
 // times, so that wrk does the same work.
 func cookieFile(t *testing.T, url string, n int, fetch bool) string {
 	t.Helper()
-	cookies := make([]string, n)
 	if !fetch {
-		for i := range cookies {
-			cookies[i] = "bare=" + strconv.Itoa(i)
-		}
-		return writeLines(t, cookies)
+		return writeLines(t, bareCookies(n))
 	}
+	return writeLines(t, fetchCookies(t, url, n, 8, newVisitorCookie(url)))
+}
+
+// bareCookies are n dummy cookies, for the bare handler.
+func bareCookies(n int) []string {
+	cookies := make([]string, n)
+	for i := range cookies {
+		cookies[i] = "bare=" + strconv.Itoa(i)
+	}
+	return cookies
+}
+
+// fetchCookies returns n cookies, each from a call of get, parallel calls
+// at a time; it fails the test if one fails.
+func fetchCookies(t *testing.T, url string, n, parallel int, get func(ctx context.Context) (string, error)) []string {
+	t.Helper()
+	cookies := make([]string, n)
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		fail error
 	)
 	next := make(chan int)
-	for range 8 {
+	for range parallel {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				c, _, err := visit(context.Background(), url, "")
-				if err == nil && c == "" {
-					err = fmt.Errorf("no cookie set")
-				}
+				c, err := get(context.Background())
 				if err != nil {
 					mu.Lock()
 					fail = err
@@ -176,7 +197,73 @@ func cookieFile(t *testing.T, url string, n int, fetch bool) string {
 	if fail != nil {
 		t.Fatalf("fetching %d cookies from %s: %v", n, url, fail)
 	}
-	return writeLines(t, cookies)
+	return cookies
+}
+
+// signInForm is the demo sign-in, as cmd/visits' form posts it (the peers
+// ignore the password).
+const signInForm = "user=alice&password=alice-demo-password"
+
+// signedInMessage is what /me shows for the demo sign-in
+// (web.SignedInMessage("alice")).
+const signedInMessage = "Signed in as alice."
+
+// noRedirects is client without following redirects: POST /login answers
+// 303 with the cookie.
+var noRedirects = &http.Client{Timeout: client.Timeout,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// signIn posts signInForm to base's /login (base ends in "/") and returns
+// the cookie the response sets ("name=value").
+func signIn(base string) func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		req, err := http.NewRequestWithContext(ctx, "POST", base+"login", strings.NewReader(signInForm))
+		if err != nil {
+			return "", err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := noRedirects.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			return "", err
+		}
+		if res.StatusCode != http.StatusSeeOther {
+			return "", fmt.Errorf("POST %slogin: %s, want 303 See Other: %.200s", base, res.Status, body)
+		}
+		sc := res.Header.Values("Set-Cookie")
+		if len(sc) == 0 {
+			return "", fmt.Errorf("POST %slogin: no cookie set", base)
+		}
+		c, _, _ := strings.Cut(sc[len(sc)-1], ";")
+		return c, nil
+	}
+}
+
+// me sends GET /me of base with cookie and returns the body and the
+// cookies the response set; a status but 200 is an error.
+func me(ctx context.Context, base, cookie string) (string, []string, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"me", nil)
+	if err != nil {
+		return "", nil, err
+	}
+	req.Header.Set("Cookie", cookie)
+	res, err := noRedirects.Do(req)
+	if err != nil {
+		return "", nil, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return "", nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return "", nil, fmt.Errorf("GET %sme: %s, want 200 (Location %q)", base, res.Status, res.Header.Get("Location"))
+	}
+	return string(body), res.Header.Values("Set-Cookie"), nil
 }
 
 func writeLines(t *testing.T, cookies []string) string {

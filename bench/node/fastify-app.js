@@ -1,8 +1,10 @@
 'use strict';
 
 // The visit tracker on Fastify with @fastify/secure-session: the count is
-// sealed in the cookie. Environment: PORT; SESSION_KEY (base64, 32 bytes;
-// a random one when unset).
+// sealed in the cookie. POST /login puts the user in the session (the
+// password is not checked), GET /me renders the signed-in page from it.
+// Environment: PORT; SESSION_KEY (base64, 32 bytes; a random one when
+// unset).
 
 const crypto = require('crypto');
 const Fastify = require('fastify');
@@ -21,6 +23,28 @@ app.get('/', async (request, reply) => {
   request.session.set('visits', visits);
   reply.type('text/html; charset=utf-8');
   return page(visits);
+});
+// Fastify parses forms only with a plugin (@fastify/formbody): parse the
+// few bytes of the sign-in form here instead.
+app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
+  done(null, Object.fromEntries(new URLSearchParams(body)));
+});
+app.post('/login', async (request, reply) => {
+  const user = request.body && request.body.user;
+  if (!user) {
+    reply.code(400);
+    return 'no user';
+  }
+  request.session.set('user', user);
+  return reply.redirect('/', 303);
+});
+app.get('/me', async (request, reply) => {
+  const user = request.session.get('user');
+  if (!user) {
+    return reply.redirect('/login', 303);
+  }
+  reply.type('text/html; charset=utf-8');
+  return page.signedIn(user);
 });
 const port = Number(process.env.PORT || 3000);
 app.listen({ port, host: '127.0.0.1' }).then(

@@ -49,6 +49,7 @@ func (a *app) routes(m middleware) http.Handler {
 	mux.Handle("POST /login", m.Handler(http.HandlerFunc(a.login)))
 	mux.Handle("POST /logout", m.Handler(http.HandlerFunc(a.logout)))
 	mux.Handle("GET /account", m.Handler(http.HandlerFunc(a.account)))
+	mux.Handle("GET /me", m.Handler(http.HandlerFunc(a.me)))
 	mux.Handle("POST /account/sessions/end", m.Handler(http.HandlerFunc(a.endSession)))
 	mux.Handle("POST /account/sessions/end-others", m.Handler(http.HandlerFunc(a.endOthers)))
 	if w, ok := m.(interface{ API() middleware }); ok {
@@ -72,6 +73,19 @@ func (a *app) index(w http.ResponseWriter, r *http.Request) {
 	a.render(w, http.StatusOK, web.ViewIndex, page{Title: title, Message: web.VisitsMessage(visits), User: user, Flashes: s.Flashes(flashInfo)})
 }
 
+// me shows who is signed in, and writes nothing to the session: no
+// count, no flash taken (the read-only page of a signed-in visitor, which
+// the benchmarks load). Anyone else is sent to sign in.
+func (a *app) me(w http.ResponseWriter, r *http.Request) {
+	user, ok := session.From(r).User()
+	if !ok {
+		http.Redirect(w, r, "/login?next=/me", http.StatusSeeOther)
+		return
+	}
+	noStore(w)
+	a.render(w, http.StatusOK, web.ViewIndex, page{Title: title, Message: web.SignedInMessage(user), User: user})
+}
+
 // flashInfo is the kind of the tracker's flash messages (connect-flash's
 // req.flash("info", ...)): set by one request, shown once by the next page
 // (the index or the account page), then gone.
@@ -90,7 +104,7 @@ func (a *app) loginPage(w http.ResponseWriter, r *http.Request) {
 // nextPath is where a sign-in goes on to: one of the tracker's own pages,
 // never a URL from the request (no open redirect).
 func nextPath(next string) string {
-	if next == "/account" {
+	if next == "/account" || next == "/me" {
 		return next
 	}
 	return ""

@@ -28,7 +28,7 @@ const (
 // Page is what every view renders. Each view uses the fields it needs.
 type Page struct {
 	Title   string
-	Message string   // the index's heading: VisitsMessage
+	Message string   // the index's heading: VisitsMessage, or SignedInMessage on /me
 	User    string   // the signed-in user, "" for nobody
 	Flashes []string // messages shown once ("Signed in as alice"), from Session.Flashes
 
@@ -62,6 +62,12 @@ func VisitsMessage(n int64) string {
 		return "You have visited this page 1 time."
 	}
 	return "You have visited this page " + strconv.FormatInt(n, 10) + " times."
+}
+
+// SignedInMessage is the heading of the signed-in page (GET /me) for
+// user: "Signed in as alice."
+func SignedInMessage(user string) string {
+	return "Signed in as " + user + "."
 }
 
 // Pages renders the tracker's views. It is safe for concurrent use.
