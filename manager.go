@@ -15,10 +15,11 @@ import (
 // handlers with Handler. A Manager is safe for concurrent use.
 type Manager struct {
 	opts    Options
-	toucher Toucher      // nil when the store cannot touch
-	patcher Patcher      // nil when the store cannot patch
-	expiry  ExpiryReader // nil when the store cannot tell a record's expiry
-	inMem   bool         // the store is an InMemory one: no timeout per call
+	toucher Toucher       // nil when the store cannot touch
+	patcher Patcher       // nil when the store cannot patch
+	expiry  ExpiryReader  // nil when the store cannot tell a record's expiry
+	inMem   bool          // the store is an InMemory one: no timeout per call
+	decoded *decodedCache // with an InMemory store: records not decoded twice
 }
 
 // New returns a Manager for opts. It returns an error wrapping
@@ -35,6 +36,9 @@ func New(opts Options) (*Manager, error) {
 	m.expiry, _ = o.Store.(ExpiryReader)
 	if im, ok := o.Store.(InMemory); ok {
 		m.inMem = im.InMemory()
+	}
+	if m.inMem {
+		m.decoded = newDecodedCache()
 	}
 	return m, nil
 }
@@ -150,8 +154,12 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 		event(r.Context(), m.opts.Observer, EventRejected, rejectReason(raw))
 		return m.generate(r, "")
 	}
-	ctx, cancel := m.storeCtx(r.Context())
-	defer cancel()
+	ctx := r.Context() // an InMemory store's read cannot be slow, nor does it matter if a client that left cancels it
+	if !m.inMem {
+		var cancel context.CancelFunc
+		ctx, cancel = m.storeCtx(ctx)
+		defer cancel()
+	}
 	b, stored, err := m.get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		event(r.Context(), m.opts.Observer, EventExpired, ReasonExpired)
@@ -160,7 +168,7 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 	if err != nil {
 		return nil, m.storeErr("get", id, err)
 	}
-	rec, err := decodeRecord(b)
+	rec, shared, err := m.decodeRecord(id, b)
 	if err != nil {
 		m.opts.Logger.Warn("session: unreadable record; starting a new session",
 			"id", redact(id), "err", err)
@@ -179,7 +187,10 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 	s := newServerSession(m, r)
 	s.id, s.originalID, s.cookieID, s.deliveredID = id, id, id, id
 	s.cookie, s.created = rec.cookie, rec.created
-	s.keys, s.vals, s.base = rec.keys, rec.vals, b
+	s.keys, s.vals, s.base, s.shared = rec.keys, rec.vals, b, shared
+	if !shared && m.decoded != nil {
+		s.decoded = rec // cached at commit if the request leaves it as it is
+	}
 	s.storedExp = stored
 	if !m.opts.Resave {
 		s.saved, s.savedID = true, id
@@ -190,6 +201,19 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 		s.created, s.forceSave = now.UnixMilli(), true
 	}
 	return s, nil
+}
+
+// decodeRecord decodes b, the record under id; shared reports that its
+// keys and values are shared with other sessions (Session.own), taken
+// from the Manager's cache of decoded records.
+func (m *Manager) decodeRecord(id string, b []byte) (rec *record, shared bool, err error) {
+	if m.decoded != nil {
+		if rec, ok := m.decoded.get(id, b); ok {
+			return rec, true, nil
+		}
+	}
+	rec, err = decodeRecord(b)
+	return rec, false, err
 }
 
 // get reads the record under id, with its expiry in the store when the

@@ -37,7 +37,8 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 			return
 		}
 		s := &ss.Session
-		sw := &responseWriter{ResponseWriter: w, s: s, r: r}
+		sw := &ss.rw // one allocation for the session and its writer
+		*sw = responseWriter{ResponseWriter: w, s: s, r: r}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), contextKey{}, s)))
 		sw.finish()
 	})

@@ -54,6 +54,7 @@ func (s *Session) Regenerate(ctx context.Context, keepData bool) error {
 // clearLocked empties the data, remembering every key's value for the
 // next save.
 func (s *Session) clearLocked() {
+	s.own()
 	for _, k := range s.keys {
 		s.remember(k, s.vals[k], true)
 	}
@@ -78,6 +79,7 @@ func (s *Session) Destroy(ctx context.Context) error {
 		return err
 	}
 	s.destroyed = true
+	s.own()
 	clear(s.vals)
 	s.prev = s.prev[:0]
 	s.keys = s.keys[:0]

@@ -14,7 +14,8 @@ import (
 // The Session it embeds is the one handlers see.
 type serverSession struct {
 	Session
-	m *Manager
+	m  *Manager
+	rw responseWriter // the middleware's writer for this request
 
 	id          string // current ID
 	originalID  string // ID at load or generation; differs after Regenerate
@@ -108,11 +109,12 @@ func (s *serverSession) reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", m.storeErr("get", s.id, err))
 	}
-	rec, err := decodeRecord(b)
+	rec, shared, err := m.decodeRecord(s.id, b)
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
-	s.cookie, s.keys, s.vals, s.base = rec.cookie, rec.keys, rec.vals, b
+	s.cookie, s.keys, s.vals, s.base, s.shared = rec.cookie, rec.keys, rec.vals, b, shared
+	s.decoded = nil
 	s.storedExp = stored
 	if rec.created > 0 {
 		s.created = rec.created

@@ -160,7 +160,7 @@ func (s *serverSession) adopt(merged []byte) error {
 	if err != nil {
 		return err
 	}
-	s.keys, s.vals, s.base = rec.keys, rec.vals, merged
+	s.keys, s.vals, s.base, s.shared = rec.keys, rec.vals, merged, false
 	return nil
 }
 
@@ -170,6 +170,7 @@ func (s *serverSession) adopt(merged []byte) error {
 // false otherwise, having perhaps updated some values: the caller then
 // replaces them all.
 func (s *serverSession) adoptInPlace(merged []byte) bool {
+	s.own()
 	i := skipJSONSpace(merged, 0)
 	if i >= len(merged) || merged[i] != '{' {
 		return false

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -28,6 +29,10 @@ type Session struct {
 	cookie cookieData
 	keys   []string // sorted
 	vals   map[string]json.RawMessage
+	shared bool // keys and vals are shared with other sessions: own before a change
+	// decoded is the record keys and vals were decoded from, while they
+	// are unchanged; nil otherwise.
+	decoded *record
 
 	// prev holds, for each key changed since the last load or save, its
 	// value then (nil: absent). Comparing it with vals tells whether the
@@ -145,7 +150,20 @@ func checkKey(key string) error {
 	return nil
 }
 
+// own gives s its own copy of keys and vals when they are shared (a
+// record decoded once for many requests), before they change.
+func (s *Session) own() {
+	if s.shared {
+		s.keys, s.vals, s.shared = slices.Clone(s.keys), maps.Clone(s.vals), false
+		if s.vals == nil {
+			s.vals = make(map[string]json.RawMessage)
+		}
+	}
+	s.decoded = nil
+}
+
 func (s *Session) setLocked(key string, raw json.RawMessage) {
+	s.own()
 	old, had := s.vals[key]
 	s.remember(key, old, had)
 	if !had {
@@ -193,6 +211,7 @@ func (s *Session) deleteLocked(key string) {
 	if !had {
 		return
 	}
+	s.own()
 	s.k.dataChanged()
 	s.remember(key, old, true)
 	delete(s.vals, key)

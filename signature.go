@@ -8,6 +8,7 @@ import (
 	"hash"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // macLen is the length of an unpadded base64 HMAC-SHA256.
@@ -29,38 +30,50 @@ func Sign(value, secret string) string {
 
 func appendMAC(dst []byte, value, secret string) []byte {
 	pool := macPool(secret)
-	h := pool.Get().(hash.Hash)
-	h.Reset()
-	h.Write([]byte(value))
-	var sum [sha256.Size]byte
-	dst = base64.RawStdEncoding.AppendEncode(dst, h.Sum(sum[:0]))
-	pool.Put(h)
+	st := pool.Get().(*macState)
+	st.h.Reset()
+	st.in = append(st.in[:0], value...)
+	st.h.Write(st.in)
+	dst = base64.RawStdEncoding.AppendEncode(dst, st.h.Sum(st.sum[:0]))
+	if cap(st.in) <= maxPooledInput {
+		pool.Put(st)
+	}
 	return dst
 }
+
+// macState is a keyed HMAC-SHA256 with buffers for its input and sum, so
+// that a signature costs no allocation.
+type macState struct {
+	h   hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
+}
+
+// maxPooledInput bounds the input buffer a pooled macState keeps.
+const maxPooledInput = 512
 
 // maxMACPools bounds how many secrets get a pool of keyed HMACs. An
 // application has a handful; past the bound each MAC is keyed afresh.
 const maxMACPools = 64
 
 var macPools struct {
-	sync.Mutex
-	m map[string]*sync.Pool
+	m sync.Map // secret → *sync.Pool of *macState
+	n atomic.Int32
 }
 
 // macPool returns a pool of HMAC-SHA256 hashes keyed with secret, so that
-// a request does not key a new HMAC (four allocations) per signature.
+// a request does not key a new HMAC (four allocations and two SHA-256
+// blocks) per signature.
 func macPool(secret string) *sync.Pool {
-	macPools.Lock()
-	defer macPools.Unlock()
-	if p, ok := macPools.m[secret]; ok {
-		return p
+	if p, ok := macPools.m.Load(secret); ok {
+		return p.(*sync.Pool)
 	}
-	p := &sync.Pool{New: func() any { return hmac.New(sha256.New, []byte(secret)) }}
-	if len(macPools.m) < maxMACPools {
-		if macPools.m == nil {
-			macPools.m = make(map[string]*sync.Pool)
+	p := &sync.Pool{New: func() any { return &macState{h: hmac.New(sha256.New, []byte(secret))} }}
+	if macPools.n.Load() < maxMACPools {
+		if q, loaded := macPools.m.LoadOrStore(secret, p); loaded {
+			return q.(*sync.Pool)
 		}
-		macPools.m[secret] = p
+		macPools.n.Add(1)
 	}
 	return p
 }

@@ -287,6 +287,7 @@ func (s *Session) EndUserSession(ctx context.Context, handle string) error {
 			return err
 		}
 		s.destroyed = true
+		s.own()
 		clear(s.vals)
 		s.prev, s.keys = s.prev[:0], s.keys[:0]
 		return nil

@@ -10,7 +10,7 @@
 //
 // Usage:
 //
-//	visits [-addr :3000] [-store memory|cookie] [-trust-proxy] [-max-age 0] [-max-sessions 0] [-sweep-interval 0] [-metrics ADDR] [-store-timeout 5s]
+//	visits [-addr :3000] [-store memory|cookie] [-trust-proxy] [-max-age 0] [-max-sessions 0] [-sweep-interval 0] [-metrics ADDR] [-pprof ADDR] [-store-timeout 5s]
 //
 // SESSION_SECRET holds the cookie-signing secrets, comma-separated, the
 // first signing. Without it a development secret is generated once and
@@ -62,6 +62,7 @@ type config struct {
 	maxSess    int
 	sweep      time.Duration // -sweep-interval: how often the memory and SQLite stores delete expired sessions
 	metrics    string        // -metrics: the address of /metrics, or ""
+	pprof      string        // -pprof: the address of /debug/pprof/, or ""
 	storeTO    time.Duration // -store-timeout: session.Options.StoreTimeout (0: its default)
 
 	observer session.Observer // set by run when metrics is set
@@ -78,6 +79,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.maxSess, "max-sessions", 0, "memory store: most sessions kept (0: 100000)")
 	fs.DurationVar(&c.sweep, "sweep-interval", 0, "memory and SQLite stores: time between deletions of expired sessions (0: the store's default, 1m and 5m)")
 	fs.StringVar(&c.metrics, "metrics", "", "serve Prometheus metrics on this address at /metrics (off when empty)")
+	fs.StringVar(&c.pprof, "pprof", "", "serve runtime profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (off when empty)")
 	fs.DurationVar(&c.storeTO, "store-timeout", 0, "bound on every store call; the request fails with 503 past it (0: 5s)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -111,6 +113,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, log *sl
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if cfg.pprof != "" {
+		stopPprof, err := startPprof(cfg.pprof, log)
+		if err != nil {
+			return fmt.Errorf("pprof: %w", err)
+		}
+		defer stopPprof()
+	}
 	if cfg.metrics != "" {
 		ms, err := startMetrics(cfg.metrics, cfg.store, log)
 		if err != nil {
