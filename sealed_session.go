@@ -114,15 +114,13 @@ func (s *sealedSession) unseal(raw string, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(plain, &top); err != nil || top == nil {
-		return fmt.Errorf("%w: sealed data is not a JSON object", ErrInvalidCookie)
+	top, tsRaw, err := scanSealed(plain)
+	if err != nil {
+		return err
 	}
 	ts := s.ts
-	if b, ok := top["__ts"]; ok {
-		delete(top, "__ts")
-		var f float64
-		if json.Unmarshal(b, &f) == nil {
+	if tsRaw != nil && jsonKind(tsRaw) == '0' {
+		if f, err := strconv.ParseFloat(string(tsRaw), 64); err == nil {
 			ts = int64(math.Round(f))
 		}
 	}
@@ -138,6 +136,42 @@ func (s *sealedSession) unseal(raw string, now time.Time) error {
 	s.changed = stale // opened with an old key: seal again with the first
 	s.loadedSealed = true
 	return nil
+}
+
+// scanSealed parses the sealed JSON object plain into its members, as
+// encoding/json would into a map[string]json.RawMessage (the last of
+// duplicate keys wins) but with values sharing plain's bytes, and returns
+// its "__ts" member apart.
+func scanSealed(plain []byte) (top map[string]json.RawMessage, ts []byte, err error) {
+	bad := fmt.Errorf("%w: sealed data is not a JSON object", ErrInvalidCookie)
+	i := skipJSONSpace(plain, 0)
+	if i >= len(plain) || plain[i] != '{' {
+		return nil, nil, bad
+	}
+	top = make(map[string]json.RawMessage, 4)
+	ms := memberScanner{b: plain, i: i, depth: 1}
+	for {
+		k, v, ok, err := ms.next()
+		if err != nil {
+			return nil, nil, bad
+		}
+		if !ok {
+			break
+		}
+		key, err := jsonString(k)
+		if err != nil {
+			return nil, nil, bad
+		}
+		if key == "__ts" {
+			ts = v
+			continue
+		}
+		top[key] = v
+	}
+	if skipJSONSpace(plain, ms.i) != len(plain) {
+		return nil, nil, bad
+	}
+	return top, ts, nil
 }
 
 // payload returns the JSON the session seals: {"__ts":N,<keys>}.
