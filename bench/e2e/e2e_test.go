@@ -176,10 +176,23 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("%s: %d of %d concurrent increments kept", tg.name, lu.kept, lu.served)
 		}
 	}
+	// Memory after a flood of new visitors: one flood per round, each on a
+	// fresh process.
+	floodFor, idle := 8*time.Second, 10*time.Second
+	if !s.full {
+		floodFor, idle = time.Second, time.Second
+	}
+	var floods []flood
+	for range s.rounds {
+		f := measureFlood(t, e, floodFor, idle)
+		t.Logf("flood: %d new visitors, %.0f live sessions, RSS %.1f → %.1f MiB: %.0f B per live session",
+			f.visitors, f.live, f.rssBefore/(1<<20), f.rssAfter/(1<<20), f.perSession())
+		floods = append(floods, f)
+	}
 	if !s.full {
 		return
 	}
-	report := renderReport(s, results, ratios, lost)
+	report := renderReport(s, results, ratios, lost) + renderFloods(floods, floodFor, idle)
 	if err := os.WriteFile(*outFlag, []byte(report), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,8 @@ type config struct {
 	pprof      string        // -pprof: the address of /debug/pprof/, or ""
 	storeTO    time.Duration // -store-timeout: session.Options.StoreTimeout (0: its default)
 
-	observer session.Observer // set by run when metrics is set
+	observer session.Observer                         // set by run when metrics is set
+	memGauge interface{ countMemory(len func() int) } // set by run when metrics is set: told the memory store's Len
 }
 
 func parseFlags(args []string) (config, error) {
@@ -132,7 +133,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, log *sl
 				log.Warn("visits: metrics shutdown", "err", err)
 			}
 		}()
-		cfg.observer = ms.observer
+		cfg.observer, cfg.memGauge = ms.observer, ms
 	}
 	m, closeStore, err := newSessions(ctx, cfg, getenv, log)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -39,7 +40,19 @@ type metricsServer struct {
 	provider *sdkmetric.MeterProvider
 	srv      *http.Server
 	done     chan struct{}
+	memLen   atomic.Pointer[func() int] // the memory store's Len, once it is open
 }
+
+// memorySessions is the visits_memory_sessions gauge.
+func (m *metricsServer) memorySessions() float64 {
+	if f := m.memLen.Load(); f != nil {
+		return float64((*f)())
+	}
+	return 0
+}
+
+// countMemory has the gauge report n, the memory store's Len.
+func (m *metricsServer) countMemory(n func() int) { m.memLen.Store(&n) }
 
 // startMetrics listens on addr and serves /metrics there: the session
 // metrics of an otelsession.Observer for the store kind of store, through
@@ -48,9 +61,14 @@ type metricsServer struct {
 // nothing started, when it cannot.
 func startMetrics(addr, store string, log *slog.Logger) (*metricsServer, error) {
 	reg := prometheus.NewRegistry()
+	m := &metricsServer{done: make(chan struct{})}
 	if err := errors.Join(
 		reg.Register(collectors.NewGoCollector()),
 		reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})),
+		reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "visits_memory_sessions",
+			Help: "Sessions the memory store holds, expired ones not yet swept included (0 with another store).",
+		}, m.memorySessions)),
 	); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -71,7 +89,7 @@ func startMetrics(addr, store string, log *slog.Logger) (*metricsServer, error) 
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	m := &metricsServer{observer: obs, provider: provider, srv: newServer(mux, log), done: make(chan struct{})}
+	m.observer, m.provider, m.srv = obs, provider, newServer(mux, log)
 	log.Info("visits: metrics", "addr", ln.Addr().String(), "path", "/metrics")
 	go func() {
 		defer close(m.done)

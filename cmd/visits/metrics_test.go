@@ -218,6 +218,10 @@ func TestRunServesMetrics(t *testing.T) {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
 		}
 	}
+	// Three visitors got a session in the memory store.
+	if g := series(fams, "visits_memory_sessions", nil); len(g) != 1 || g[0].GetGauge().GetValue() != 3 {
+		t.Errorf("visits_memory_sessions = %v, want one gauge at 3", g)
+	}
 	if got := counterValue(fams, "session_events_total", mem("event", "saved")); got < 3 {
 		t.Errorf("session_events_total{event=saved} = %v, want at least 3", got)
 	}

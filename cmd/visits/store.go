@@ -27,6 +27,9 @@ func openStore(ctx context.Context, cfg config) (session.Store, func() error, er
 	switch {
 	case s == "memory":
 		st := memstore.New(memstore.Options{MaxSessions: cfg.maxSess, SweepInterval: cfg.sweep})
+		if cfg.memGauge != nil {
+			cfg.memGauge.countMemory(st.Len)
+		}
 		return st, st.Close, nil
 	case s == "sqlite" || strings.HasPrefix(s, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(s, "sqlite"), ":")
