@@ -188,8 +188,11 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 	s.id, s.originalID, s.cookieID, s.deliveredID = id, id, id, id
 	s.cookie, s.created = rec.cookie, rec.created
 	s.keys, s.vals, s.base, s.shared = rec.keys, rec.vals, b, shared
-	if !shared && m.decoded != nil {
-		s.decoded = rec // cached at commit if the request leaves it as it is
+	if m.decoded != nil {
+		s.loadedCookie, s.loadedCreated = rec.cookie, rec.created
+		if !shared {
+			s.decoded = rec // cached at commit if the request leaves it as it is
+		}
 	}
 	s.storedExp = stored
 	if !m.opts.Resave {

@@ -30,7 +30,13 @@ type serverSession struct {
 	wrote     bool      // this request wrote the record (its expiry is fresh)
 	renew     bool      // Touch was called: renew the expiry whatever RenewAfter says
 	storedExp time.Time // the loaded record's expiry in the store; zero if unknown
-	base      []byte    // the record as last read or written, a hint for Patch.Base
+
+	// With a Manager's decoded-record cache: the cookie and creation time
+	// as loaded, to tell whether a record this request wrote can be
+	// cached without decoding it.
+	loadedCookie  cookieData
+	loadedCreated int64
+	base          []byte // the record as last read or written, a hint for Patch.Base
 }
 
 // newServerSession returns a server-side session of m for r.

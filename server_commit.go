@@ -64,8 +64,8 @@ func (s *serverSession) commit(h http.Header) error {
 		s.addCookie(h, false)
 		s.deliveredID = s.id
 	}
-	if s.decoded != nil && !s.wrote && s.id == s.originalID {
-		// Loaded and left as it was: the next request for this record
+	if s.decoded != nil && s.id == s.originalID {
+		// As loaded, or as just patched: the next request for this record
 		// takes its decoded form from the cache.
 		m.decoded.put(s.id, s.base, s.decoded)
 		s.decoded, s.shared = nil, true

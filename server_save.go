@@ -69,6 +69,7 @@ func (s *serverSession) saveLocked(ctx context.Context, add map[string]int64) er
 			return err
 		}
 		s.markSaved()
+		s.decodedAfterPatch()
 		event(reqCtx, m.opts.Observer, EventSaved, ReasonNone)
 		return nil
 	}
@@ -116,12 +117,26 @@ func (s *serverSession) setRecord(ctx context.Context, rec []byte, exp time.Time
 // wroteRecord moves s's baseline to rec, just written whole, and reports
 // the save (and the creation, for an ID never stored before).
 func (s *serverSession) wroteRecord(ctx context.Context, rec []byte, created bool) {
-	s.base = rec
+	s.base, s.decoded = rec, nil
 	s.markSaved()
 	if created {
 		event(ctx, s.m.opts.Observer, EventCreated, ReasonNone)
 	}
 	event(ctx, s.m.opts.Observer, EventSaved, ReasonNone)
+}
+
+// decodedAfterPatch notes, for the Manager's decoded-record cache, that
+// s now holds exactly the record the store returned from Patch (s.base),
+// when its cookie and creation time are still the ones decoded at load:
+// the next request for it then need not decode it. A cookie that changed
+// (an expiry that slides, SetMaxAge) would have to be decoded to be
+// exact, and is not cached.
+func (s *serverSession) decodedAfterPatch() {
+	s.decoded = nil
+	if s.m.decoded == nil || s.cookie != s.loadedCookie || s.created != s.loadedCreated {
+		return
+	}
+	s.decoded = &record{cookie: s.loadedCookie, created: s.loadedCreated, keys: s.keys, vals: s.vals}
 }
 
 // patchLocked builds the patch of s's changes since its last load or save,

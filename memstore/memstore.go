@@ -158,7 +158,8 @@ func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.
 
 // Patch applies p to the live record under id (none is an empty record)
 // and stores the result until expires, so that concurrent patches of one
-// session all take effect. p.Apply runs outside the store's lock; the
+// session all take effect. It returns the very slice it stores, so the
+// session Manager recognises the record when it is read again. p.Apply runs outside the store's lock; the
 // result is stored only if the record is still the one it was applied
 // to, and otherwise applied again to the newer one (after a few tries,
 // under the lock).
@@ -177,9 +178,9 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 		}
 		s.mu.Lock()
 		if sameRecord(s.liveLocked(id, now), cur) {
-			s.setLocked(now, id, merged, expires)
+			kept := s.setLocked(now, id, merged, expires)
 			s.mu.Unlock()
-			return merged, nil
+			return kept, nil
 		}
 		s.mu.Unlock()
 	}
@@ -190,8 +191,7 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 	if err != nil {
 		return nil, err
 	}
-	s.setLocked(now, id, merged, expires)
-	return merged, nil
+	return s.setLocked(now, id, merged, expires), nil
 }
 
 // optimisticPatches is how many times Patch applies a patch outside the
@@ -213,10 +213,12 @@ func sameRecord(a, b []byte) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
-func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.Time) {
+// setLocked stores record under id until expires and returns the slice
+// it keeps (a trimmed copy of record when record has room to spare).
+func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.Time) []byte {
 	if !now.Before(expires) {
 		s.removeLocked(id)
-		return
+		return record
 	}
 	if cap(record)-len(record) > 8 {
 		// Keep only what the record needs: a patched record comes in a
@@ -230,7 +232,7 @@ func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.
 		}
 		it.data, it.expires = record, expires.UnixNano()
 		heap.Fix(&s.byExp, it.index)
-		return
+		return record
 	}
 	if s.max > 0 && len(s.items) >= s.max {
 		s.sweepLocked(now, len(s.items))
@@ -248,6 +250,7 @@ func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.
 	s.items[id] = it
 	s.peak = max(s.peak, len(s.items))
 	heap.Push(&s.byExp, it)
+	return record
 }
 
 // InMemory reports true: every call completes in memory, so the session
