@@ -84,6 +84,7 @@ type SealedManager struct {
 	sealer     Sealer
 	expiry     time.Duration
 	renewAfter float64 // SealedOptions.RenewAfter, validated
+	opened     *openedCache
 	maxPayload int
 }
 
@@ -118,7 +119,7 @@ func NewSealed(o SealedOptions) (*SealedManager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session.NewSealed: %w", err)
 	}
-	m := &SealedManager{opts: shared, sealer: o.Sealer, expiry: o.Expiry, renewAfter: renew}
+	m := &SealedManager{opts: shared, sealer: o.Sealer, expiry: o.Expiry, renewAfter: renew, opened: newOpenedCache()}
 	m.maxPayload = m.payloadBudget()
 	if m.maxPayload <= 0 {
 		return nil, fmt.Errorf("session.NewSealed: %w: cookie name and attributes leave no room for data", ErrInvalidOption)
@@ -185,6 +186,11 @@ func (m *SealedManager) open(r *http.Request) *sealedSession {
 		return s
 	}
 	s.raw = raw
+	if e := m.opened.get(raw); e != nil && s.fresh(e.ts, now) {
+		s.ts, s.keys, s.vals, s.shared, s.loadedSealed = e.ts, e.keys, e.vals, true, true
+		event(r.Context(), m.opts.Observer, EventLoaded, ReasonNone)
+		return s
+	}
 	if err := s.unseal(raw, now); err != nil {
 		m.opts.Logger.Debug("session: sealed cookie ignored", "err", err)
 		if o := m.opts.Observer; o != nil {

@@ -92,6 +92,7 @@ func (s *sealedSession) destroy(context.Context) error { return nil }
 // reload goes back to what the request's cookie held.
 func (s *sealedSession) reload(context.Context) error {
 	s.vals, s.keys, s.changed, s.loadedSealed = map[string]json.RawMessage{}, nil, false, false
+	s.shared, s.decoded = false, nil
 	s.prev = s.prev[:0]
 	if s.raw != "" {
 		_ = s.unseal(s.raw, time.Now()) // it opened at load; an error leaves it empty
@@ -124,7 +125,7 @@ func (s *sealedSession) unseal(raw string, now time.Time) error {
 			ts = int64(math.Round(f))
 		}
 	}
-	if time.UnixMilli(ts*1000+m.expiry.Milliseconds()).Compare(now) <= 0 {
+	if !s.fresh(ts, now) {
 		return fmt.Errorf("%w: %w", ErrInvalidCookie, errSealedExpired)
 	}
 	keys := make([]string, 0, len(top))
@@ -132,10 +133,19 @@ func (s *sealedSession) unseal(raw string, now time.Time) error {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	s.ts, s.vals, s.keys = ts, top, keys
+	s.ts, s.vals, s.keys, s.shared = ts, top, keys, false
 	s.changed = stale // opened with an old key: seal again with the first
 	s.loadedSealed = true
+	if !stale {
+		s.decoded = &record{keys: keys, vals: top} // kept at commit if left as it is
+	}
 	return nil
+}
+
+// fresh reports whether data written at ts (Unix seconds, "__ts") has
+// not expired at now.
+func (s *sealedSession) fresh(ts int64, now time.Time) bool {
+	return time.UnixMilli(ts*1000 + s.sm.expiry.Milliseconds()).After(now)
 }
 
 // scanSealed parses the sealed JSON object plain into its members, as
@@ -212,6 +222,12 @@ func (s *sealedSession) commit(h http.Header) error {
 	if !s.changed && !s.cookieDirty {
 		now := time.Now()
 		if !s.loadedSealed || !renewDue(m.renewAfter, s.expires(), now.Add(m.expiry), m.expiry) {
+			if s.decoded != nil {
+				// Opened and left as it was: the next request with this
+				// cookie takes its data from the cache.
+				m.opened.put(s.raw, s.ts, s.keys, s.vals)
+				s.decoded, s.shared = nil, true
+			}
 			return nil
 		}
 		// Unchanged, but RenewAfter of its expiry has passed: seal it

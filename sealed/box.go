@@ -82,6 +82,11 @@ func (b *Box) Open(value string) (plaintext []byte, stale bool, err error) {
 // alphabets, characters outside them skipped, decoding stopped at "=", and
 // a dangling sixth-bit character ignored.
 func nodeBase64(s string) []byte {
+	// What this package and the plugin write, padded standard base64,
+	// decodes the same strictly and the Node way: no copy to clean it.
+	if out, err := base64.StdEncoding.AppendDecode(nil, []byte(s)); err == nil {
+		return out
+	}
 	clean := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
