@@ -59,7 +59,7 @@ adapters:
 
 ## bench: run the benchmarks beside the peers and regenerate BENCHMARKS.md
 ## (installs wrk, Redis and PostgreSQL from Debian's packages if missing,
-## and the Node peers from bench/node/package-lock.json; about 15 minutes)
+## and the Node peers from bench/node/package-lock.json; about 30 minutes)
 bench: bench/node/node_modules/.installed
 	bench/install.sh
 	bench/report.sh
