@@ -1,18 +1,21 @@
 package session
 
 import (
+	"bytes"
 	"hash/maphash"
 	"sync/atomic"
 )
 
-// decodedSlots is the size of a Manager's cache of decoded records.
+// decodedSlots is the size of a Manager's cache of decoded records (and of
+// a SealedManager's of opened cookies): at most that many records, a few
+// hundred bytes each with their decoded form, are kept.
 const decodedSlots = 4096
 
-// decodedCache keeps the latest records a Manager decoded, for a store
-// that returns the very slice it holds until the record changes (an
-// InMemory store: stored records are never modified, only replaced). A
-// record read again unchanged is the same slice, and its decoded form is
-// taken from here instead of being decoded again. A record enters the
+// decodedCache keeps the latest records a Manager decoded. A record read
+// again unchanged (the same bytes: for an InMemory store, which never
+// modifies a stored record, the very same slice) is not decoded again: its
+// decoded form is taken from here. The bytes come from the store, not from
+// the client, so comparing them in variable time tells a client nothing. A record enters the
 // cache when a request that loaded it ends without changing it (a request
 // that writes would only add a record nobody reads again). It is a fixed table of
 // slots, one entry each, indexed by a hash of the ID: bounded, lock-free,
@@ -36,7 +39,7 @@ func newDecodedCache() *decodedCache { return &decodedCache{seed: maphash.MakeSe
 // get returns the decoded form of raw, the record under id, when the
 // cache holds it. The record is shared: it must not be changed.
 func (c *decodedCache) get(id string, raw []byte) (*record, bool) {
-	if e := c.slot(id).Load(); e != nil && e.id == id && sameBytes(e.raw, raw) {
+	if e := c.slot(id).Load(); e != nil && e.id == id && (sameBytes(e.raw, raw) || bytes.Equal(e.raw, raw)) {
 		return e.rec, true
 	}
 	return nil, false

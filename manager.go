@@ -19,7 +19,7 @@ type Manager struct {
 	patcher Patcher       // nil when the store cannot patch
 	expiry  ExpiryReader  // nil when the store cannot tell a record's expiry
 	inMem   bool          // the store is an InMemory one: no timeout per call
-	decoded *decodedCache // with an InMemory store: records not decoded twice
+	decoded *decodedCache // records read again unchanged are not decoded again
 }
 
 // New returns a Manager for opts. It returns an error wrapping
@@ -37,9 +37,7 @@ func New(opts Options) (*Manager, error) {
 	if im, ok := o.Store.(InMemory); ok {
 		m.inMem = im.InMemory()
 	}
-	if m.inMem {
-		m.decoded = newDecodedCache()
-	}
+	m.decoded = newDecodedCache()
 	return m, nil
 }
 
