@@ -44,7 +44,9 @@ type Toucher interface {
 // will forget it, in one call (one round trip). The Manager reads sessions
 // with it, to renew an unmodified session's expiry only when
 // Options.RenewAfter of its lifetime has passed; with a Store that lacks
-// it, every request renews.
+// it, every request renews. A wrapper that embeds a store and overrides
+// Get must override GetExpiry too: the Manager reads through GetExpiry
+// when the store has it.
 type ExpiryReader interface {
 	// GetExpiry is Get, also returning the record's expiry.
 	GetExpiry(ctx context.Context, id string) (record []byte, expires time.Time, err error)

@@ -61,6 +61,13 @@ func (f *switchStore) Get(ctx context.Context, id string) ([]byte, error) {
 	return f.Store.Get(ctx, id)
 }
 
+func (f *switchStore) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, error) {
+	if f.isDown() {
+		return nil, time.Time{}, errDown
+	}
+	return f.Store.GetExpiry(ctx, id)
+}
+
 func (f *switchStore) Set(ctx context.Context, id string, b []byte, exp time.Time) error {
 	if f.isDown() {
 		return errDown
