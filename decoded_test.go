@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/sessionkit/session"
-	"github.com/sessionkit/session/sealed"
 )
 
 // Sessions loaded from one stored record share its decoded form (memory
@@ -15,14 +14,7 @@ import (
 // change one request makes, saved or not yet, must never show in another
 // request's session or in the next load.
 func TestSharedDecodedRecordIsNotChanged(t *testing.T) {
-	key, err := sealed.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sm, err := sealed.New(sealed.Options{Keys: []sealed.Key{key}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sm := newSealedManager(t)
 	managers := map[string]func(t *testing.T) handlerer{
 		"memory": func(t *testing.T) handlerer { m, _, _ := newManager(t, session.Options{}); return m },
 		"sealed": func(*testing.T) handlerer { return sm },

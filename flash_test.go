@@ -15,7 +15,6 @@ import (
 
 	"github.com/sessionkit/session"
 	"github.com/sessionkit/session/memstore"
-	"github.com/sessionkit/session/sealed"
 )
 
 // flashBrowser is a browser (a cookie jar) on a server whose handler runs,
@@ -270,14 +269,7 @@ func TestFlashErrors(t *testing.T) {
 // Sealed sessions keep flashes in the cookie, read once the same way; one
 // that would not fit is refused and the session keeps what it had.
 func TestFlashSealed(t *testing.T) {
-	key, err := sealed.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sm, err := sealed.New(sealed.Options{Keys: []sealed.Key{key}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sm := newSealedManager(t)
 	b := newFlashBrowser(t, sm)
 	b.do(t, func(s *session.Session) {
 		for _, m := range []string{"one", "two"} {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sessionkit/session"
 	"github.com/sessionkit/session/memstore"
+	"github.com/sessionkit/session/sealed"
 )
 
 const testSecret = "a-test-secret-that-is-32-bytes-long!"
@@ -169,6 +170,20 @@ func (f *faultyStore) Destroy(ctx context.Context, id string) error {
 		return errDown
 	}
 	return f.Store.Destroy(ctx, id)
+}
+
+// newSealedManager returns a SealedManager with a fresh random key.
+func newSealedManager(t *testing.T) *session.SealedManager {
+	t.Helper()
+	key, err := sealed.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := sealed.New(sealed.Options{Keys: []sealed.Key{key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sm
 }
 
 func newMemStore(t *testing.T) *memstore.Store {

@@ -15,11 +15,11 @@ import (
 // handlers with Handler. A Manager is safe for concurrent use.
 type Manager struct {
 	opts    Options
-	toucher Toucher       // nil when the store cannot touch
-	patcher Patcher       // nil when the store cannot patch
-	expiry  ExpiryReader  // nil when the store cannot tell a record's expiry
-	inMem   bool          // the store is an InMemory one: no timeout per call
-	decoded *decodedCache // records read again unchanged are not decoded again
+	toucher Toucher      // nil when the store cannot touch
+	patcher Patcher      // nil when the store cannot patch
+	expiry  ExpiryReader // nil when the store cannot tell a record's expiry
+	inMem   bool         // the store is an InMemory one: no timeout per call
+	decoded decodedCache // records read again unchanged are not decoded again
 }
 
 // New returns a Manager for opts. It returns an error wrapping
@@ -186,11 +186,9 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 	s.id, s.originalID, s.cookieID, s.deliveredID = id, id, id, id
 	s.cookie, s.created = rec.cookie, rec.created
 	s.keys, s.vals, s.base, s.shared = rec.keys, rec.vals, b, shared
-	if m.decoded != nil {
-		s.loadedCookie, s.loadedCreated = rec.cookie, rec.created
-		if !shared {
-			s.decoded = rec // cached at commit if the request leaves it as it is
-		}
+	s.loadedCookie, s.loadedCreated = rec.cookie, rec.created
+	if !shared {
+		s.decoded = rec // cached at commit if the request leaves it as it is
 	}
 	s.storedExp = stored
 	if !m.opts.Resave {
@@ -208,10 +206,8 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 // keys and values are shared with other sessions (Session.own), taken
 // from the Manager's cache of decoded records.
 func (m *Manager) decodeRecord(id string, b []byte) (rec *record, shared bool, err error) {
-	if m.decoded != nil {
-		if rec, ok := m.decoded.get(id, b); ok {
-			return rec, true, nil
-		}
+	if rec, ok := m.decoded.get(id, b); ok {
+		return rec, true, nil
 	}
 	rec, err = decodeRecord(b)
 	return rec, false, err

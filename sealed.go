@@ -84,7 +84,7 @@ type SealedManager struct {
 	sealer     Sealer
 	expiry     time.Duration
 	renewAfter float64 // SealedOptions.RenewAfter, validated
-	opened     *openedCache
+	opened     openedCache
 	maxPayload int
 }
 

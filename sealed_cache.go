@@ -2,20 +2,15 @@ package session
 
 import (
 	"encoding/json"
-	"hash/maphash"
-	"sync/atomic"
 )
 
 // openedCache keeps the latest sealed cookies a SealedManager opened and
-// left unchanged: a visitor who only reads sends the same cookie again and
-// again, and its data is taken from here instead of being decrypted and
-// parsed again. It is a fixed table of slots indexed by a keyed hash of the
-// cookie value; a lookup compares the whole value in constant time, so
-// neither the hash nor the comparison tells anything about a cookie held.
-type openedCache struct {
-	seed  maphash.Seed
-	slots [decodedSlots]atomic.Pointer[openedEntry]
-}
+// left unchanged, by cookie value: a visitor who only reads sends the same
+// cookie again and again, and its data is taken from here instead of being
+// decrypted and parsed again. The slot is chosen by a keyed hash and the
+// whole value compared in constant time, so neither tells a client
+// anything about a cookie held.
+type openedCache struct{ *slotTable[openedEntry] }
 
 // openedEntry is one opened cookie: its data, shared by every session
 // loaded from it (Session.own copies before a change), and "__ts".
@@ -26,10 +21,10 @@ type openedEntry struct {
 	vals map[string]json.RawMessage
 }
 
-func newOpenedCache() *openedCache { return &openedCache{seed: maphash.MakeSeed()} }
+func newOpenedCache() openedCache { return openedCache{newSlotTable[openedEntry]()} }
 
 // get returns the entry for the cookie value raw, or nil.
-func (c *openedCache) get(raw string) *openedEntry {
+func (c openedCache) get(raw string) *openedEntry {
 	if e := c.slot(raw).Load(); e != nil && constantTimeEqual(e.raw, raw) {
 		return e
 	}
@@ -37,12 +32,8 @@ func (c *openedCache) get(raw string) *openedEntry {
 }
 
 // put keeps the data opened from raw. keys and vals are shared from then on.
-func (c *openedCache) put(raw string, ts int64, keys []string, vals map[string]json.RawMessage) {
+func (c openedCache) put(raw string, ts int64, keys []string, vals map[string]json.RawMessage) {
 	c.slot(raw).Store(&openedEntry{raw: raw, ts: ts, keys: keys, vals: vals})
-}
-
-func (c *openedCache) slot(raw string) *atomic.Pointer[openedEntry] {
-	return &c.slots[maphash.String(c.seed, raw)%decodedSlots]
 }
 
 // constantTimeEqual reports whether a and b are equal, in a time that

@@ -31,9 +31,8 @@ type serverSession struct {
 	renew     bool      // Touch was called: renew the expiry whatever RenewAfter says
 	storedExp time.Time // the loaded record's expiry in the store; zero if unknown
 
-	// With a Manager's decoded-record cache: the cookie and creation time
-	// as loaded, to tell whether a record this request wrote can be
-	// cached without decoding it.
+	// The cookie and creation time as loaded, to tell whether a record
+	// this request patched can go to the decoded-record cache as it is.
 	loadedCookie  cookieData
 	loadedCreated int64
 	base          []byte // the record as last read or written, a hint for Patch.Base

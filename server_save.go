@@ -133,7 +133,7 @@ func (s *serverSession) wroteRecord(ctx context.Context, rec []byte, created boo
 // exact, and is not cached.
 func (s *serverSession) decodedAfterPatch() {
 	s.decoded = nil
-	if s.m.decoded == nil || s.cookie != s.loadedCookie || s.created != s.loadedCreated {
+	if s.cookie != s.loadedCookie || s.created != s.loadedCreated {
 		return
 	}
 	s.decoded = &record{cookie: s.loadedCookie, created: s.loadedCreated, keys: s.keys, vals: s.vals}

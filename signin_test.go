@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/sessionkit/session"
-	"github.com/sessionkit/session/sealed"
 )
 
 // authApp is a small app: /login?user= signs in (keep=1 keeps the data),
@@ -331,14 +330,7 @@ func TestMaxSessionsPerUserEndsTheOldest(t *testing.T) {
 }
 
 func TestSignInOnSealedSessions(t *testing.T) {
-	key, err := sealed.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sm, err := sealed.New(sealed.Options{Keys: []sealed.Key{key}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sm := newSealedManager(t)
 	d := &device{h: sm.Handler(authApp(t))}
 	d.get(t, "/visit")
 	d.get(t, "/login?user=dave&keep=1")

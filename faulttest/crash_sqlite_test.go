@@ -94,12 +94,7 @@ func TestCrashSQLite(t *testing.T) {
 		v.Start()
 	})
 
-	total := l.Verify(t)
-	t.Logf("total: %d requests sent, %d increments acknowledged, %d failed (transport), %d 503s, %d lost",
-		total.Sent, total.Acked, total.Failed, total.Unavailable, total.Lost)
-	if total.OtherStatus != 0 {
-		t.Errorf("%d answers neither 200 nor 503", total.OtherStatus)
-	}
+	verifyCrashes(t, l)
 
 	// The file itself, with the app stopped: intact, and holding for every
 	// session the count the final read acknowledged.
@@ -169,4 +164,16 @@ func recordVisits(t testing.TB, rec []byte) int64 {
 		t.Fatalf("record %q: %v", rec, err)
 	}
 	return v.Visits
+}
+
+// verifyCrashes is Verify for the crash tests: it logs the totals and
+// fails on any answer that is neither 200 nor 503.
+func verifyCrashes(t testing.TB, l *Load) {
+	t.Helper()
+	total := l.Verify(t)
+	t.Logf("total: %d requests sent, %d increments acknowledged, %d failed (transport), %d 503s, %d lost",
+		total.Sent, total.Acked, total.Failed, total.Unavailable, total.Lost)
+	if total.OtherStatus != 0 {
+		t.Errorf("%d answers neither 200 nor 503", total.OtherStatus)
+	}
 }

@@ -10,7 +10,6 @@ package faulttest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -176,8 +175,8 @@ type Visits struct {
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
-	done   chan struct{} // closed when the current process has exited
-	output *lockedBuffer // stderr and stdout of every process, in order
+	done   chan struct{}         // closed when the current process has exited
+	output *testenv.LockedBuffer // stderr and stdout of every process, in order
 }
 
 // StartVisits builds cmd/visits if needed, starts it on a free port of
@@ -191,7 +190,7 @@ func StartVisits(t testing.TB, o VisitsOptions) *Visits {
 	if data == "" {
 		data = t.TempDir()
 	}
-	v := &Visits{t: t, bin: bin, output: &lockedBuffer{}}
+	v := &Visits{t: t, bin: bin, output: &testenv.LockedBuffer{}}
 	v.env = append([]string{"SESSION_SECRET=" + Secret}, o.Env...)
 	t.Cleanup(func() {
 		v.Kill()
@@ -364,24 +363,6 @@ func (v *Visits) waitLocked() {
 		v.t.Errorf("faulttest: cmd/visits (pid %d) did not exit within %v of being killed", v.cmd.Process.Pid, exitTimeout)
 	}
 	v.cmd = nil
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // ---- Load generator ----

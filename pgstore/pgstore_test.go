@@ -397,24 +397,6 @@ func patchNewID(t *testing.T, s *pgstore.Store) {
 	}
 }
 
-// lockedBuffer is a log destination safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // visitCounter counts visits in the session, as the Node apps do, and
 // answers {id, visits}.
 var visitCounter = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -463,7 +445,7 @@ func TestFaults(t *testing.T) {
 	srv := testenv.StartPostgres(t)
 	pool := newPool(t, srv.URL(), nil)
 	store := newStore(t, pool, pgstore.Options{CreateTable: true, PruneInterval: -1})
-	var logs lockedBuffer
+	var logs testenv.LockedBuffer
 	m, err := session.New(session.Options{
 		Secrets: []string{secret},
 		Store:   store,

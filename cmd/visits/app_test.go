@@ -25,17 +25,14 @@ const (
 	cookieName = "connect.sid"
 )
 
-// newTestServer serves the app with sessions in a fresh memstore.
-func newTestServer(t *testing.T) *httptest.Server {
+// newStoreServer serves the app with sessions in a fresh memstore, and
+// returns the store too.
+func newStoreServer(t *testing.T) (*httptest.Server, *memstore.Store) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	store := memstore.New(memstore.Options{Logger: log})
 	t.Cleanup(func() { _ = store.Close() })
-	m, err := session.New(session.Options{
-		Secrets: []string{testSecret},
-		Store:   store,
-		Logger:  log,
-	})
+	m, err := session.New(session.Options{Secrets: []string{testSecret}, Store: store, Logger: log})
 	if err != nil {
 		t.Fatalf("session.New: %v", err)
 	}
@@ -45,7 +42,26 @@ func newTestServer(t *testing.T) *httptest.Server {
 	}
 	srv := httptest.NewServer(a.routes(m))
 	t.Cleanup(srv.Close) // runs before the store is closed
+	return srv, store
+}
+
+// newTestServer serves the app with sessions in a fresh memstore.
+func newTestServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv, _ := newStoreServer(t)
 	return srv
+}
+
+// serverKinds are the app on server-side sessions and on sealed cookies,
+// for the tests that run on both.
+var serverKinds = []struct {
+	name string
+	srv  func(t *testing.T) *httptest.Server
+}{
+	{"memory", newTestServer},
+	{"cookie", func(t *testing.T) *httptest.Server {
+		return cookieApp(t, map[string]string{"SESSION_KEY": fastifyTestKey})
+	}},
 }
 
 // visitor is a browser: a cookie jar, and redirects are not followed so

@@ -3,7 +3,6 @@ package main
 import (
 	"html"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -24,15 +23,7 @@ func flashesOn(body string) []string {
 // After sign-in the next page says who signed in, once: a reload no
 // longer shows it. On server-side sessions and on sealed cookies.
 func TestFlashAfterSignIn(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		srv  func(t *testing.T) *httptest.Server
-	}{
-		{"memory", newTestServer},
-		{"cookie", func(t *testing.T) *httptest.Server {
-			return cookieApp(t, map[string]string{"SESSION_KEY": fastifyTestKey})
-		}},
-	} {
+	for _, c := range serverKinds {
 		t.Run(c.name, func(t *testing.T) {
 			v := newVisitor(t, c.srv(t))
 			res := v.get("/")

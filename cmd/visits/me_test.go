@@ -3,36 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/sessionkit/session"
-	"github.com/sessionkit/session/memstore"
 )
-
-// newStoreServer is newTestServer with its store at hand.
-func newStoreServer(t *testing.T) (*httptest.Server, *memstore.Store) {
-	t.Helper()
-	log := slog.New(slog.NewTextHandler(t.Output(), nil))
-	store := memstore.New(memstore.Options{Logger: log})
-	t.Cleanup(func() { _ = store.Close() })
-	m, err := session.New(session.Options{Secrets: []string{testSecret}, Store: store, Logger: log})
-	if err != nil {
-		t.Fatalf("session.New: %v", err)
-	}
-	a, err := newApp(log)
-	if err != nil {
-		t.Fatalf("newApp: %v", err)
-	}
-	srv := httptest.NewServer(a.routes(m))
-	t.Cleanup(srv.Close)
-	return srv, store
-}
 
 // wantMe checks a GET /me of a visitor signed in as user: the page says
 // so, and the response sets no cookie and shows no flash.
@@ -108,15 +84,7 @@ func TestMe(t *testing.T) {
 // A sign-in from /login?next=/me goes on to /me; on sealed cookies /me
 // sends no new cookie either.
 func TestMeNextAndSealed(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		srv  func(t *testing.T) *httptest.Server
-	}{
-		{"memory", newTestServer},
-		{"cookie", func(t *testing.T) *httptest.Server {
-			return cookieApp(t, map[string]string{"SESSION_KEY": fastifyTestKey})
-		}},
-	} {
+	for _, c := range serverKinds {
 		t.Run(c.name, func(t *testing.T) {
 			v := newVisitor(t, c.srv(t))
 			res := v.post("/login", url.Values{"user": {"bob"}, "password": {bobPassword}, "next": {"/me"}})

@@ -62,7 +62,7 @@ type RedisProc struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	done   chan struct{} // closed when cmd has exited
-	output *lockedBuffer
+	output *LockedBuffer
 }
 
 // RedisServer starts a redis-server for this test alone, on a free port
@@ -157,7 +157,7 @@ func (p *RedisProc) startLocked() error {
 	args = append(args, p.extra...)
 	cmd := exec.Command("redis-server", args...)
 	cmd.Dir = p.dir
-	out := &lockedBuffer{}
+	out := &LockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := StartChild(cmd); err != nil {
 		return err

@@ -109,7 +109,7 @@ func StartNode(t testing.TB, dir, script string, env ...string) string {
 		t.Fatalf("testenv: stdin pipe: %v", err)
 	}
 	stdout := newPortWatcher()
-	var stderr lockedBuffer
+	var stderr LockedBuffer
 	cmd.Stdout = stdout
 	cmd.Stderr = &stderr
 
@@ -225,19 +225,22 @@ func parseListening(line string) (int, bool) {
 	return port, true
 }
 
-// lockedBuffer is a bytes.Buffer safe for concurrent Write and String.
-type lockedBuffer struct {
+// LockedBuffer is a bytes.Buffer safe for concurrent Write and String:
+// the output of a child process that a test reads while it runs.
+type LockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+// String returns what was written so far.
+func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
