@@ -161,6 +161,8 @@ type Store struct {
 
 	mu     sync.Mutex
 	queues map[string]*patchQueue // keys whose patches are being written
+
+	last *lastWritten // Patch's guess of what a key holds
 }
 
 var (
@@ -193,7 +195,7 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	}
 	st := &Store{client: client, prefix: opts.Prefix, defaultTTL: opts.DefaultTTL,
 		userKey: opts.UserKey, userPrefix: defaultUserPrefix(opts.Prefix), touchNeedle: touchNeedle(opts.UserKey),
-		queues: make(map[string]*patchQueue)}
+		queues: make(map[string]*patchQueue), last: newLastWritten()}
 	st.waitReplicas, st.waitTimeout = waitSettings(client, opts.WaitReplicas, opts.WaitTimeout)
 	return st
 }
@@ -278,6 +280,7 @@ func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.
 	}
 	ttl := s.ttl(expires)
 	key := s.Key(id)
+	s.last.put(key, nil) // Patch's guess would be stale
 	var err error
 	if ttl <= 0 {
 		_, err = write(ctx, s, key, func(c redis.Cmdable) *redis.IntCmd { return c.Del(ctx, key) })
@@ -365,6 +368,7 @@ func (s *Store) Destroy(ctx context.Context, id string) error {
 		return fmt.Errorf("redisstore: destroy: %w", err)
 	}
 	key := s.Key(id)
+	s.last.put(key, nil) // Patch's guess would be stale
 	cmd, err := s.runScript(ctx, destroyScript, key, s.touchNeedle)
 	if err == nil {
 		if rec, ok := cmd.Val().(string); ok {
@@ -386,7 +390,8 @@ func (s *Store) Destroy(ctx context.Context, id string) error {
 // Patch applies p to the latest record under id (none is an empty record),
 // stores the result until expires, and returns it, atomically, in one
 // round trip when nobody else wrote the record: it applies p to the record
-// the session last saw (p.Base) and runs a script that writes the result
+// this Store last wrote under id (remembered for recently patched
+// sessions), or else to the one the session last saw (p.Base), and runs a script that writes the result
 // (SET ... EX, or DEL for an expiry already past) only if the key still
 // holds that record. If another writer changed it, the script returns what
 // the key holds and Patch applies p to that, up to MaxPatchAttempts times
@@ -517,7 +522,13 @@ return {0, cur}
 func (s *Store) patchGroup(key string, group []*patchReq) {
 	ctx, cancel := groupContext(group)
 	defer cancel()
-	base := group[0].p.Base() // a guess until Redis has confirmed it
+	// A guess until Redis has confirmed it: what this Store wrote last
+	// under key, or else the record the first one's session was loaded
+	// with.
+	base := s.last.get(key)
+	if base == nil {
+		base = group[0].p.Base()
+	}
 	confirmed := false
 	var (
 		results    []patchResult
@@ -551,6 +562,7 @@ func (s *Store) patchGroup(key string, group []*patchReq) {
 		}
 		if wrote {
 			written, writtenTTL = next, ttl
+			s.last.put(key, written) // nil after a delete: forgotten
 			break
 		}
 		confirmed = true

@@ -583,3 +583,62 @@ func recordOf(t *testing.T, raw string) map[string]any {
 	}
 	return rec
 }
+
+// Patches of a session whose requests loaded it before the others wrote
+// (a stale p.Base, as when many requests of one visitor run at once) are
+// applied to what this Store wrote last: one compare-and-set each, not a
+// failed one and a retry. After another client writes the key, the guess
+// is wrong once, and the compare-and-set's reply corrects it.
+func TestPatchGuessesWhatItWrote(t *testing.T) {
+	c := newClient(t, testenv.Redis(t))
+	var evals atomic.Int64
+	c.AddHook(conflictHook{before: func(_ context.Context, cmd redis.Cmder) {
+		if cmd.Name() == "evalsha" {
+			evals.Add(1)
+		}
+	}})
+	store := redisstore.New(c, redisstore.Options{})
+	id := newID(t)
+	stale := []byte(`{"cookie":{},"visits":0}`)
+	if err := store.Set(ctx(t), id, stale, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	incr := func() float64 {
+		t.Helper()
+		p := session.NewPatch(nil, nil, map[string]int64{"visits": 1}).WithBase(stale)
+		merged, err := store.Patch(ctx(t), id, p, time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recordOf(t, string(merged))["visits"].(float64)
+	}
+	for want := 1.0; want <= 5; want++ {
+		if got := incr(); got != want {
+			t.Fatalf("visits %v, want %v", got, want)
+		}
+	}
+	// The first Patch has the right base; each later one a stale p.Base.
+	if n := evals.Load(); n != 5 {
+		t.Fatalf("%d compare-and-set calls for 5 patches, want 5", n)
+	}
+
+	other := newClient(t, "redis://"+c.Options().Addr+"/0")
+	if err := other.Set(ctx(t), "sess:"+id, `{"cookie":{},"visits":100}`, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	evals.Store(0)
+	if got := incr(); got != 101 {
+		t.Fatalf("after another writer: visits %v, want 101", got)
+	}
+	if n := evals.Load(); n != 2 {
+		t.Fatalf("after another writer: %d compare-and-set calls, want 2 (a wrong guess, then the stored record)", n)
+	}
+	// A Set forgets the guess: the next Patch starts from p.Base again.
+	if err := store.Set(ctx(t), id, stale, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	evals.Store(0)
+	if got := incr(); got != 1 || evals.Load() != 1 {
+		t.Fatalf("after Set: visits %v in %d compare-and-set calls, want 1 in 1", got, evals.Load())
+	}
+}
