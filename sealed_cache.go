@@ -7,7 +7,7 @@ import (
 // openedCache keeps the latest sealed cookies a SealedManager opened and
 // left unchanged, by cookie value: a visitor who only reads sends the same
 // cookie again and again, and its data is taken from here instead of being
-// decrypted and parsed again. The slot is chosen by a keyed hash and the
+// decrypted and parsed again. Its two slots are chosen by a keyed hash and the
 // whole value compared in constant time, so neither tells a client
 // anything about a cookie held.
 type openedCache struct{ *slotTable[openedEntry] }
@@ -25,15 +25,12 @@ func newOpenedCache() openedCache { return openedCache{newSlotTable[openedEntry]
 
 // get returns the entry for the cookie value raw, or nil.
 func (c openedCache) get(raw string) *openedEntry {
-	if e := c.slot(raw).Load(); e != nil && constantTimeEqual(e.raw, raw) {
-		return e
-	}
-	return nil
+	return c.find(raw, func(e *openedEntry) bool { return constantTimeEqual(e.raw, raw) })
 }
 
 // put keeps the data opened from raw. keys and vals are shared from then on.
 func (c openedCache) put(raw string, ts int64, keys []string, vals map[string]json.RawMessage) {
-	c.slot(raw).Store(&openedEntry{raw: raw, ts: ts, keys: keys, vals: vals})
+	c.keep(raw, &openedEntry{raw: raw, ts: ts, keys: keys, vals: vals}, func(e *openedEntry) bool { return e.raw == raw })
 }
 
 // constantTimeEqual reports whether a and b are equal, in a time that
