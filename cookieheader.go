@@ -15,6 +15,13 @@ import (
 // of double quotes stripped, percent-decoded only when a "%" is present,
 // and kept raw when that decoding fails.
 func cookieValue(h http.Header, name string) (string, bool) {
+	v, ok := cookieSent(h, name)
+	return decodeURIComponent(v), ok
+}
+
+// cookieSent is cookieValue before percent-decoding: the value as sent,
+// trimmed and unquoted.
+func cookieSent(h http.Header, name string) (string, bool) {
 	for _, line := range h["Cookie"] {
 		for line != "" {
 			var pair string
@@ -29,7 +36,7 @@ func cookieValue(h http.Header, name string) (string, bool) {
 			} else if v == `"` {
 				v = ""
 			}
-			return decodeURIComponent(v), true
+			return v, true
 		}
 	}
 	return "", false

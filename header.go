@@ -60,13 +60,14 @@ func headerSafe(id string) bool {
 	return true
 }
 
-// requestToken returns the signed session ID r carries on m's transport:
-// the Options.Header value when Header is set (cookies are then ignored),
-// else the session cookie's decoded value. An empty header counts as
-// absent, since it is what a destroy sends back.
+// requestToken returns the signed session ID r carries on m's transport,
+// as sent: the Options.Header value when Header is set (cookies are then
+// ignored), else the session cookie's value before percent-decoding
+// (tokenValue decodes it). An empty header counts as absent, since it is
+// what a destroy sends back.
 func (m *Manager) requestToken(r *http.Request) (string, bool) {
 	if m.opts.Header == "" {
-		return cookieValue(r.Header, m.opts.Name)
+		return cookieSent(r.Header, m.opts.Name)
 	}
 	vs := r.Header[m.opts.Header]
 	if len(vs) == 0 {
@@ -74,6 +75,15 @@ func (m *Manager) requestToken(r *http.Request) (string, bool) {
 	}
 	v := strings.Trim(vs[0], " \t")
 	return v, v != ""
+}
+
+// tokenValue returns the signed value of a token as requestToken returned
+// it: a cookie's percent-decoded, a header's as it is.
+func (m *Manager) tokenValue(sent string) string {
+	if m.opts.Header == "" {
+		return decodeURIComponent(sent)
+	}
+	return sent
 }
 
 // addHeader sets the token header for the session, or, with expire, an

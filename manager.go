@@ -14,12 +14,13 @@ import (
 // in a Store, express-session's behaviour. Create one with New and wrap
 // handlers with Handler. A Manager is safe for concurrent use.
 type Manager struct {
-	opts    Options
-	toucher Toucher      // nil when the store cannot touch
-	patcher Patcher      // nil when the store cannot patch
-	expiry  ExpiryReader // nil when the store cannot tell a record's expiry
-	inMem   bool         // the store is an InMemory one: no timeout per call
-	decoded decodedCache // records read again unchanged are not decoded again
+	opts     Options
+	toucher  Toucher       // nil when the store cannot touch
+	patcher  Patcher       // nil when the store cannot patch
+	expiry   ExpiryReader  // nil when the store cannot tell a record's expiry
+	inMem    bool          // the store is an InMemory one: no timeout per call
+	decoded  decodedCache  // records read again unchanged are not decoded again
+	verified verifiedCache // tokens sent again are not verified again
 }
 
 // New returns a Manager for opts. It returns an error wrapping
@@ -38,6 +39,7 @@ func New(opts Options) (*Manager, error) {
 		m.inMem = im.InMemory()
 	}
 	m.decoded = newDecodedCache()
+	m.verified = newVerifiedCache()
 	return m, nil
 }
 
@@ -143,14 +145,19 @@ func (m *Manager) generate(r *http.Request, cookieID string) (*serverSession, er
 // missing, invalid, unknown or expired. An unknown ID is never adopted.
 // The error wraps ErrStore when the store failed.
 func (m *Manager) load(r *http.Request) (*serverSession, error) {
-	raw, ok := m.requestToken(r)
+	sent, ok := m.requestToken(r)
 	if !ok {
 		return m.generate(r, "")
 	}
-	id, err := unsignValue(raw, m.opts.Secrets)
-	if err != nil {
-		event(r.Context(), m.opts.Observer, EventRejected, rejectReason(raw))
-		return m.generate(r, "")
+	id, ok := m.verified.get(sent)
+	if !ok {
+		raw := m.tokenValue(sent)
+		var err error
+		if id, err = unsignValue(raw, m.opts.Secrets); err != nil {
+			event(r.Context(), m.opts.Observer, EventRejected, rejectReason(raw))
+			return m.generate(r, "")
+		}
+		m.verified.put(sent, id)
 	}
 	ctx := r.Context() // an InMemory store's read cannot be slow, nor does it matter if a client that left cancels it
 	if !m.inMem {
