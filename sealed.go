@@ -181,16 +181,17 @@ func (m *SealedManager) open(r *http.Request) *sealedSession {
 	s := &sealedSession{sm: m, ts: jsSeconds(now)}
 	s.k, s.req, s.vals = s, r, map[string]json.RawMessage{}
 	s.cookie = m.cookieFor(r)
-	raw, ok := cookieValue(r.Header, m.opts.Name)
+	sent, ok := cookieSent(r.Header, m.opts.Name)
 	if !ok {
 		return s
 	}
-	s.raw = raw
-	if e := m.opened.get(raw); e != nil && s.fresh(e.ts, now) {
+	s.raw = sent
+	if e := m.opened.get(sent); e != nil && s.fresh(e.ts, now) {
 		s.ts, s.keys, s.vals, s.shared, s.loadedSealed = e.ts, e.keys, e.vals, true, true
 		event(r.Context(), m.opts.Observer, EventLoaded, ReasonNone)
 		return s
 	}
+	raw := decodeURIComponent(sent)
 	if err := s.unseal(raw, now); err != nil {
 		m.opts.Logger.Debug("session: sealed cookie ignored", "err", err)
 		if o := m.opts.Observer; o != nil {

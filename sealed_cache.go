@@ -2,10 +2,12 @@ package session
 
 import (
 	"encoding/json"
+	"strings"
 )
 
 // openedCache keeps the latest sealed cookies a SealedManager opened and
-// left unchanged, by cookie value: a visitor who only reads sends the same
+// left unchanged, by cookie value as sent (before percent-decoding, which
+// is then skipped too): a visitor who only reads sends the same
 // cookie again and again, and its data is taken from here instead of being
 // decrypted and parsed again. Its two slots are chosen by a keyed hash and the
 // whole value compared in constant time, so neither tells a client
@@ -30,6 +32,7 @@ func (c openedCache) get(raw string) *openedEntry {
 
 // put keeps the data opened from raw. keys and vals are shared from then on.
 func (c openedCache) put(raw string, ts int64, keys []string, vals map[string]json.RawMessage) {
+	raw = strings.Clone(raw) // not a slice of the request's Cookie header: it may be long
 	c.keep(raw, &openedEntry{raw: raw, ts: ts, keys: keys, vals: vals}, func(e *openedEntry) bool { return e.raw == raw })
 }
 

@@ -23,7 +23,7 @@ type sealedSession struct {
 
 	ts           int64  // "__ts": Unix seconds of the last write
 	changed      bool   // seal and send the cookie
-	raw          string // the request's cookie value, for Reload
+	raw          string // the request's cookie value as sent (not percent-decoded), for Reload and the cache
 	loadedSealed bool   // the request's cookie opened
 }
 
@@ -95,7 +95,7 @@ func (s *sealedSession) reload(context.Context) error {
 	s.shared, s.decoded = false, nil
 	s.prev = s.prev[:0]
 	if s.raw != "" {
-		_ = s.unseal(s.raw, time.Now()) // it opened at load; an error leaves it empty
+		_ = s.unseal(decodeURIComponent(s.raw), time.Now()) // it opened at load; an error leaves it empty
 	}
 	return nil
 }
