@@ -2,8 +2,10 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +66,63 @@ func TestWriteDuringHandlerSlidesTheStoredExpiry(t *testing.T) {
 		if want := before.Add(time.Hour); st.last.Before(want.Add(-time.Second)) {
 			t.Errorf("%s: stored until %v, want about %v (now + MaxAge)", op, st.last, want)
 		}
+	}
+}
+
+// A session whose record expires while a request runs (it was live when
+// the request loaded it) is not patched back to life under its old ID,
+// which the store no longer knows: the request's change goes to a new
+// session, with a new ID and cookie, as a request a moment later would
+// have had.
+func TestRecordExpiringDuringRequestStartsANewSession(t *testing.T) {
+	const lifetime = 100 * time.Millisecond
+	m, store, _ := newManager(t, session.Options{Cookie: session.CookieOptions{MaxAge: lifetime}})
+	for _, op := range []string{"increment", "save"} {
+		t.Run(op, func(t *testing.T) {
+			first := serve(m.Handler(counter), "GET", "/", "")
+			cookie := sessionCookie(t, first)
+			if cookie == "" {
+				t.Fatal("no cookie")
+			}
+			h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				s := session.From(r)
+				if n, _ := session.Get[int](s, "visits"); n != 1 {
+					t.Errorf("loaded visits %d, want 1", n)
+				}
+				// The record expires while the handler works.
+				time.Sleep(lifetime + 50*time.Millisecond)
+				if op == "increment" {
+					n, err := s.Increment(r.Context(), "visits", 1)
+					if err != nil || n != 1 {
+						t.Errorf("Increment = %d, %v; want 1 (a new session)", n, err)
+					}
+					return
+				}
+				s.Set("seen", true)
+				if err := s.Save(r.Context()); err != nil {
+					t.Error(err)
+				}
+			}))
+			res := serve(h, "GET", "/", cookie)
+			next := sessionCookie(t, res)
+			if res.StatusCode != 200 || next == "" || next == cookie {
+				t.Fatalf("status %d, cookie %q: want 200 and a new session's cookie", res.StatusCode, next)
+			}
+			oldID := idOf(t, cookie)
+			if _, err := store.Get(context.Background(), oldID); !errors.Is(err, session.ErrNotFound) {
+				t.Errorf("the expired session's ID is back in the store: %v", err)
+			}
+			rec, err := store.Get(context.Background(), idOf(t, next))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := `"visits":1`
+			if op == "save" {
+				want = `"seen":true`
+			}
+			if !strings.Contains(string(rec), want) || (op == "save" && strings.Contains(string(rec), "visits")) {
+				t.Errorf("new session's record %s: want only this request's change (%s)", rec, want)
+			}
+		})
 	}
 }

@@ -107,7 +107,10 @@ func (s *Session) Reload(ctx context.Context) error {
 // that implements Patcher the addition is applied to the latest stored
 // value, atomically: a hundred concurrent requests that each add 1 add
 // 100. Other stores, and sealed sessions, add to this request's value, so
-// concurrent requests may overwrite each other. It returns an error
+// concurrent requests may overwrite each other. When the stored record
+// expired while the request ran, the session starts again under a new ID
+// (its cookie is sent) holding only this request's changes: the count
+// starts from delta, as it would have a moment later. It returns an error
 // wrapping ErrNotInteger when the value is not an integer, ErrStore when
 // the store fails, ErrDestroyed after Destroy.
 func (s *Session) Increment(ctx context.Context, key string, delta int64) (int64, error) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -56,6 +58,9 @@ func (s *serverSession) saveLocked(ctx context.Context, add map[string]int64) er
 	s.touchLocked(now)
 	exp := m.storeExpiry(s, now)
 	if s.canPatch() {
+		if s.expiredUnder(now) {
+			return s.restartExpired(reqCtx, ctx, add, now)
+		}
 		pctx, end := observe(ctx, m.opts.Observer, OpPatch)
 		merged, err := m.patcher.Patch(pctx, s.id, s.patchLocked(add), exp)
 		end(err)
@@ -99,6 +104,52 @@ func (s *serverSession) saveLocked(ctx context.Context, add map[string]int64) er
 		return err
 	}
 	s.wroteRecord(reqCtx, rec, created)
+	return nil
+}
+
+// expiredUnder reports whether the record s was loaded from has expired
+// in the store during this request: its expiry, read at load, has passed,
+// and this request has not written the record since (a write would have
+// moved the expiry on).
+func (s *serverSession) expiredUnder(now time.Time) bool {
+	return s.cookieID == s.id && !s.wrote && !s.storedExp.IsZero() && !now.Before(s.storedExp)
+}
+
+// restartExpired saves s when the record it was loaded from expired during
+// the request (expiredUnder). A patch would be applied to an empty record
+// (the store has none) under an ID the store no longer knows, and the
+// visitor would keep that ID. Instead the session starts again under a new
+// ID, as a request a moment later would have, holding this request's
+// changes applied to an empty record (what the store would have made of
+// the patch), and the response sends the new ID's cookie. On error s is
+// unchanged.
+func (s *serverSession) restartExpired(reqCtx, ctx context.Context, add map[string]int64, now time.Time) error {
+	m := s.m
+	id, err := m.opts.GenerateID(s.req)
+	if err == nil && id == "" {
+		err = errors.New("GenerateID returned an empty ID")
+	}
+	if err != nil {
+		return fmt.Errorf("save: generate session ID: %w", err)
+	}
+	oldID, oldCookie, oldCreated := s.id, s.cookie, s.created
+	s.id, s.cookie = id, m.newCookie(s.req, now)
+	if m.opts.AbsoluteTimeout > 0 {
+		s.created = now.UnixMilli()
+	}
+	rec, err := s.patchLocked(add).Apply(nil)
+	if err == nil {
+		err = s.setRecord(ctx, rec, m.storeExpiry(s, now))
+	}
+	if err == nil {
+		err = s.adopt(rec)
+	}
+	if err != nil {
+		s.id, s.cookie, s.created = oldID, oldCookie, oldCreated
+		return err
+	}
+	event(reqCtx, m.opts.Observer, EventExpired, ReasonExpired)
+	s.wroteRecord(reqCtx, rec, true)
 	return nil
 }
 
