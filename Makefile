@@ -4,7 +4,7 @@ FUZZTIME ?= 2m
 FUZZSMOKE ?= 20000x
 STATICCHECK = v0.8.2
 # Fuzz targets: package:Target.
-FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzPatchApply .:FuzzMiddleware .:FuzzRecordUser .:FuzzHeaderToken .:FuzzScanSealed ./sealed:FuzzOpen
+FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzPatchApply .:FuzzMiddleware .:FuzzRecordUser .:FuzzHeaderToken .:FuzzScanSealed ./sealed:FuzzOpen ./memstore:FuzzRecordRoundTrip
 
 .PHONY: run test deps check unit otel browser adapters fuzz fuzz-smoke bench bench-smoke clean
 

@@ -61,9 +61,8 @@ func (t *slotTable[E]) keep(key string, e *E, same func(*E) bool) {
 }
 
 // decodedCache keeps the latest records a Manager decoded, by session ID.
-// A record read again unchanged (the same bytes: for an InMemory store,
-// which never modifies a stored record, the very same slice, which
-// bytes.Equal recognizes at once) is not decoded again: its decoded form
+// A record read again unchanged (the same bytes, compared with
+// bytes.Equal) is not decoded again: its decoded form
 // is taken from here. The bytes come from the store, not from the client,
 // so comparing them in variable time tells a client nothing. A record
 // enters the cache when a request that loaded it, or patched it, ends

@@ -43,8 +43,9 @@ func (c *offsetClock) now() time.Time { return time.Now().Add(time.Duration(c.ah
 // sessions live for lifetime, and expire, which returns once every one of
 // them has expired and been swept.
 type retained struct {
-	h      http.Handler
-	expire func()
+	h       http.Handler
+	expire  func()
+	offHeap func() int // memory the store holds outside the Go heap; nil for none
 }
 
 // BenchmarkRetainedPerSession measures the memory a memory store keeps
@@ -79,6 +80,7 @@ func BenchmarkRetainedPerSession(b *testing.B) {
 					for st.Sweep() > 0 {
 					}
 				},
+				offHeap: st.OffHeapBytes,
 			}
 		}},
 		{"scs", func(b *testing.B, lifetime time.Duration) retained {
@@ -107,6 +109,13 @@ func BenchmarkRetainedPerSession(b *testing.B) {
 				r := httptest.NewRequest("GET", "/", nil)
 				w.reset()
 				rc.h.ServeHTTP(w, r) // warm up: pools, maps, the first allocation of everything
+				// The Go heap and what the store keeps outside it.
+				heapBytes := func() uint64 {
+					if rc.offHeap == nil {
+						return heapBytes()
+					}
+					return heapBytes() + uint64(rc.offHeap())
+				}
 				before := heapBytes()
 				start := time.Now()
 				for range retainedSessions {

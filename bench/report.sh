@@ -113,7 +113,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "?" || b == "?") p
 	echo
 	echo "\`BenchmarkRetainedPerSession\`: 100,000 new visitors each get a session holding"
 	echo "\`{\"visits\":1}\` through the middleware, with a 3-second lifetime; \`B/session\` is"
-	echo "the growth of the live heap (after two collections) per session, and"
+	echo "the growth of the live heap (after two collections), plus for our memory store"
+	echo "what it holds outside the Go heap (\`OffHeapBytes\`), per session, and"
 	echo "\`B/session-expired\` what is still held once they have expired and the store's"
 	echo "sweeper has run (0: back to the idle heap)."
 	echo

@@ -6,11 +6,9 @@ package memstore
 
 import (
 	"bytes"
-	"container/heap"
 	"context"
 	"log/slog"
-	"maps"
-	"slices"
+	"runtime"
 	"sync"
 	"time"
 
@@ -51,35 +49,43 @@ type Options struct {
 // Store is an in-memory session.Store, session.Toucher and
 // session.Patcher. It is safe for concurrent use. Call Close to stop its
 // sweeper. Every call returns ctx.Err() when ctx is already done.
+//
+// A Store keeps each record in a few dozen bytes besides the record's
+// own, most of them outside the Go heap (see entry, slabs and
+// templates), and copies records in and out: a record passed to Set
+// may be reused by the caller, and one returned by Get is the caller's.
 type Store struct {
-	mu      sync.RWMutex
-	items   map[string]*item
-	peak    int // most items since items was made: what its table is sized for
-	byExp   expiryHeap
-	max     int
-	now     func() time.Time
-	log     *slog.Logger
-	warned  bool
-	stop    chan struct{}
-	done    chan struct{}
-	closing sync.Once
+	mu sync.RWMutex
+	// std files the entries of standard session IDs (kept as their 24
+	// bytes in the entries), other those of any other ID, whose string
+	// otherIDs keeps.
+	std      idTable
+	other    map[string]uint32
+	otherIDs map[uint32]string
+	ents     entryTable
+	recs     slabs
+	tmpls    templates
+	mem      *chunks // where ents and recs take their memory
+	writes   uint64  // records written: stamps entry.ver
+	peak     int     // most records since the maps were made: what their tables are sized for
+	byExp    []uint32
+	max      int
+	now      func() time.Time
+	log      *slog.Logger
+	warned   bool
+	stop     chan struct{}
+	done     chan struct{}
+	closing  sync.Once
 
-	// users indexes the signed-in sessions by user, under mu with items,
-	// so it never disagrees with them. The user is read from the record
-	// on writes and removals, not kept in each item: anonymous sessions
-	// pay one substring search and no memory.
+	// users indexes the signed-in sessions by user, under mu with the
+	// records, so it never disagrees with them. The user is read from
+	// the record on writes and removals, not kept in each entry (only a
+	// flag that there is one): anonymous sessions pay one substring
+	// search and no memory.
 	users   map[string]map[string]struct{}
 	userKey string
 	keyTag  []byte // `"<UserKey>"`: a record without it has no user
-}
-
-// item is one record. It is kept small: with 100,000 sessions every byte
-// here is 100 KB.
-type item struct {
-	id      string
-	data    []byte
-	expires int64 // Unix nanoseconds
-	index   int   // position in byExp
+	scratch []byte // a record rebuilt to find its user
 }
 
 // New returns a Store with its sweeper running.
@@ -100,22 +106,30 @@ func New(o Options) *Store {
 		o.UserKey = session.DefaultUserKey
 	}
 	s := &Store{
-		users:   make(map[string]map[string]struct{}),
-		userKey: o.UserKey,
-		keyTag:  []byte(`"` + o.UserKey + `"`),
-		items:   make(map[string]*item),
-		max:     o.MaxSessions,
-		now:     o.Now,
-		log:     o.Logger,
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		users:    make(map[string]map[string]struct{}),
+		userKey:  o.UserKey,
+		keyTag:   []byte(`"` + o.UserKey + `"`),
+		std:      newIDTable(),
+		other:    make(map[string]uint32),
+		otherIDs: make(map[uint32]string),
+		tmpls:    newTemplates(),
+		mem:      new(chunks),
+		max:      o.MaxSessions,
+		now:      o.Now,
+		log:      o.Logger,
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
 	}
+	// The off-heap memory goes back when the Store is collected (its
+	// sweeper, until Close, keeps it reachable).
+	runtime.AddCleanup(s, (*chunks).release, s.mem)
 	go s.sweepEvery(o.SweepInterval)
 	return s
 }
 
 // Get returns the record under id, or session.ErrNotFound when there is
-// none or it has expired.
+// none or it has expired. The record is a new copy: the caller may keep
+// it, and the Store never changes it.
 func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
 	b, _, err := s.GetExpiry(ctx, id)
 	return b, err
@@ -127,14 +141,17 @@ func (s *Store) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, er
 	if err := ctx.Err(); err != nil {
 		return nil, time.Time{}, err
 	}
+	now := s.now().UnixNano()
 	s.mu.RLock()
-	it, ok := s.items[id]
 	var data []byte
 	var exp int64
-	if ok && s.now().UnixNano() < it.expires {
-		data, exp = it.data, it.expires
-	} else {
-		ok = false
+	i, ok := s.lookupLocked(id)
+	if ok {
+		if e := s.ents.at(i); now < e.expires {
+			data, exp = s.recordLocked(e), e.expires
+		} else {
+			ok = false
+		}
 	}
 	s.mu.RUnlock()
 	if !ok {
@@ -144,7 +161,8 @@ func (s *Store) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, er
 }
 
 // Set stores record under id until expires. A record that has already
-// expired is deleted instead. The Store keeps the slice.
+// expired is deleted instead. The Store keeps a copy: the caller may
+// reuse record.
 func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -158,11 +176,13 @@ func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.
 
 // Patch applies p to the live record under id (none is an empty record)
 // and stores the result until expires, so that concurrent patches of one
-// session all take effect. It returns the very slice it stores, so the
-// session Manager recognises the record when it is read again. p.Apply runs outside the store's lock; the
-// result is stored only if the record is still the one it was applied
-// to, and otherwise applied again to the newer one (after a few tries,
-// under the lock).
+// session all take effect. It returns the record it stored; the Store
+// keeps a copy, and a later Get returns the same bytes, so the session
+// Manager recognises the record when it is read again. p.Apply runs
+// outside the store's lock; the result is stored only if the record is
+// still the one it was applied to (the same write: see entry.ver), and
+// otherwise applied again to the newer one (after a few tries, under the
+// lock).
 func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -170,87 +190,103 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 	for range optimisticPatches {
 		now := s.now()
 		s.mu.RLock()
-		cur := s.liveLocked(id, now)
+		cur, ver := s.liveLocked(id, now, true)
 		s.mu.RUnlock()
 		merged, err := p.Apply(cur)
 		if err != nil {
 			return nil, err
 		}
 		s.mu.Lock()
-		if sameRecord(s.liveLocked(id, now), cur) {
-			kept := s.setLocked(now, id, merged, expires)
+		if _, v := s.liveLocked(id, now, false); v == ver {
+			s.setLocked(now, id, merged, expires)
 			s.mu.Unlock()
-			return kept, nil
+			return merged, nil
 		}
 		s.mu.Unlock()
 	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	merged, err := p.Apply(s.liveLocked(id, now))
+	cur, _ := s.liveLocked(id, now, true)
+	merged, err := p.Apply(cur)
 	if err != nil {
 		return nil, err
 	}
-	return s.setLocked(now, id, merged, expires), nil
+	s.setLocked(now, id, merged, expires)
+	return merged, nil
 }
 
 // optimisticPatches is how many times Patch applies a patch outside the
 // lock before it holds the lock while it applies.
 const optimisticPatches = 3
 
-// liveLocked returns the record under id, or nil when there is none or
-// it has expired.
-func (s *Store) liveLocked(id string, now time.Time) []byte {
-	if it, ok := s.items[id]; ok && now.UnixNano() < it.expires {
-		return it.data
+// liveLocked returns the write that stored the record under id (0 when
+// there is none or it has expired) and, when copy is set, a copy of the
+// record.
+func (s *Store) liveLocked(id string, now time.Time, copy bool) ([]byte, uint64) {
+	i, ok := s.lookupLocked(id)
+	if !ok {
+		return nil, 0
 	}
-	return nil
+	e := s.ents.at(i)
+	if now.UnixNano() >= e.expires {
+		return nil, 0
+	}
+	if !copy {
+		return nil, e.ver
+	}
+	return s.recordLocked(e), e.ver
 }
 
-// sameRecord reports whether a and b are the same stored record (the
-// same slice: stored records are never modified, only replaced).
-func sameRecord(a, b []byte) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
-}
-
-// setLocked stores record under id until expires and returns the slice
-// it keeps (a trimmed copy of record when record has room to spare).
-func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.Time) []byte {
+// setLocked stores a copy of record under id until expires.
+func (s *Store) setLocked(now time.Time, id string, record []byte, expires time.Time) {
 	if !now.Before(expires) {
 		s.removeLocked(id)
-		return record
+		return
 	}
-	if cap(record)-len(record) > 8 {
-		// Keep only what the record needs: a patched record comes in a
-		// buffer with room to grow.
-		record = append(make([]byte, 0, len(record)), record...)
-	}
-	if it, ok := s.items[id]; ok {
-		if old, now := s.userOf(it.data), s.userOf(record); old != now {
+	user := s.userOf(record)
+	s.writes++
+	if i, ok := s.lookupLocked(id); ok {
+		e := s.ents.at(i)
+		if old := s.userOfLocked(i); old != user {
 			s.unindexLocked(old, id)
-			s.indexLocked(now, id)
+			s.indexLocked(user, id)
 		}
-		it.data, it.expires = record, expires.UnixNano()
-		heap.Fix(&s.byExp, it.index)
-		return record
+		s.dropRecordLocked(e)
+		s.putRecordLocked(e, record)
+		e.expires, e.ver = expires.UnixNano(), s.writes
+		e.flags = e.flags&^hasUser | userFlag(user)
+		s.heapFix(int(e.pos))
+		return
 	}
-	if s.max > 0 && len(s.items) >= s.max {
-		s.sweepLocked(now, len(s.items))
-		for len(s.items) >= s.max {
+	if s.max > 0 && s.countLocked() >= s.max {
+		s.sweepLocked(now, s.countLocked())
+		for s.countLocked() >= s.max {
 			if !s.warned {
 				s.warned = true
 				s.log.Warn("memstore: MaxSessions reached; evicting the sessions closest to expiry",
 					"max", s.max)
 			}
-			s.removeLocked(s.byExp[0].id)
+			s.removeEntryLocked(s.byExp[0])
 		}
 	}
-	it := &item{id: id, data: record, expires: expires.UnixNano()}
-	s.indexLocked(s.userOf(record), id)
-	s.items[id] = it
-	s.peak = max(s.peak, len(s.items))
-	heap.Push(&s.byExp, it)
-	return record
+	i := s.ents.alloc(s.mem)
+	s.addIDLocked(id, i)
+	e := s.ents.at(i)
+	s.putRecordLocked(e, record)
+	e.expires, e.ver = expires.UnixNano(), s.writes
+	e.flags |= userFlag(user)
+	s.indexLocked(user, id)
+	s.peak = max(s.peak, s.countLocked())
+	s.heapPush(i)
+}
+
+// userFlag is hasUser when user is not "".
+func userFlag(user string) uint8 {
+	if user == "" {
+		return 0
+	}
+	return hasUser
 }
 
 // InMemory reports true: every call completes in memory, so the session
@@ -269,16 +305,17 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	it, ok := s.items[id]
+	i, ok := s.lookupLocked(id)
 	if !ok {
 		return nil
 	}
-	if now.UnixNano() >= it.expires || !now.Before(expires) {
-		s.removeLocked(id)
+	e := s.ents.at(i)
+	if now.UnixNano() >= e.expires || !now.Before(expires) {
+		s.removeEntryLocked(i)
 		return nil
 	}
-	it.expires = expires.UnixNano()
-	heap.Fix(&s.byExp, it.index)
+	e.expires = expires.UnixNano()
+	s.heapFix(int(e.pos))
 	return nil
 }
 
@@ -293,12 +330,23 @@ func (s *Store) Destroy(ctx context.Context, id string) error {
 	return nil
 }
 
+// OffHeapBytes returns the bytes of memory the Store holds outside the Go
+// heap: its records and their metadata, in chunks of 64 KiB mapped from
+// the system (on Unix; elsewhere the chunks are Go memory, and counted
+// there). runtime.MemStats does not count them; the process's resident
+// memory does.
+func (s *Store) OffHeapBytes() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.mem.mapped) * chunkSize
+}
+
 // Len returns the number of records held, expired ones not yet swept
 // included.
 func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.items)
+	return s.countLocked()
 }
 
 // Sweep removes every expired record now and returns how many it removed.
@@ -340,42 +388,41 @@ func (s *Store) sweepEvery(d time.Duration) {
 // sweepLocked removes up to limit expired records, earliest first.
 func (s *Store) sweepLocked(now time.Time, limit int) int {
 	n := 0
-	for n < limit && len(s.byExp) > 0 && now.UnixNano() >= s.byExp[0].expires {
-		s.removeLocked(s.byExp[0].id)
+	for n < limit && len(s.byExp) > 0 && now.UnixNano() >= s.expiresAt(0) {
+		s.removeEntryLocked(s.byExp[0])
 		n++
 	}
 	s.shrinkLocked() // after expiries, and after Destroys
 	return n
 }
 
-// shrinkLocked gives memory back once most sessions are gone: a Go map
-// never shrinks, nor does a slice's array, so when the store holds under
-// a quarter of what they were sized for, they are copied into new ones of
-// the right size.
-func (s *Store) shrinkLocked() {
-	n := len(s.items)
-	if s.peak < 1024 || n > s.peak/4 {
-		return
+// removeLocked deletes the record under id, if any.
+func (s *Store) removeLocked(id string) {
+	if i, ok := s.lookupLocked(id); ok {
+		s.removeEntryLocked(i)
 	}
-	items := make(map[string]*item, n)
-	for id, it := range s.items {
-		items[id] = it
-	}
-	s.items, s.peak = items, n
-	users := make(map[string]map[string]struct{}, len(s.users))
-	maps.Copy(users, s.users)
-	s.users = users
-	s.byExp = slices.Clip(append(make(expiryHeap, 0, n), s.byExp...))
 }
 
-func (s *Store) removeLocked(id string) {
-	it, ok := s.items[id]
-	if !ok {
-		return
+// removeEntryLocked deletes entry i and its record.
+func (s *Store) removeEntryLocked(i uint32) {
+	e := s.ents.at(i)
+	if e.flags&hasUser != 0 {
+		s.unindexLocked(s.userOfLocked(i), s.idOfLocked(i))
 	}
-	delete(s.items, id)
-	heap.Remove(&s.byExp, it.index)
-	s.unindexLocked(s.userOf(it.data), id)
+	s.heapRemove(int(e.pos))
+	s.dropIDLocked(i)
+	s.dropRecordLocked(e)
+	s.ents.release(i)
+}
+
+// userOfLocked returns the user signed in to the record of entry i.
+func (s *Store) userOfLocked(i uint32) string {
+	e := s.ents.at(i)
+	if e.flags&hasUser == 0 {
+		return ""
+	}
+	s.scratch = s.appendRecordLocked(s.scratch[:0], e)
+	return s.userOf(s.scratch)
 }
 
 // userOf returns the user signed in to record, "" for none.
@@ -410,8 +457,8 @@ func (s *Store) unindexLocked(user, id string) {
 
 // UserSessions returns the live records user is signed in to
 // (session.UserIndex), from an index kept under the same lock as the
-// records: it costs a map lookup, whatever the number of sessions. It
-// returns ctx.Err() when ctx is done.
+// records: it costs a map lookup, whatever the number of sessions. The
+// records are new copies. It returns ctx.Err() when ctx is done.
 func (s *Store) UserSessions(ctx context.Context, user string) ([]session.StoredSession, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -422,31 +469,11 @@ func (s *Store) UserSessions(ctx context.Context, user string) ([]session.Stored
 	ids := s.users[user]
 	out := make([]session.StoredSession, 0, len(ids))
 	for id := range ids {
-		if it := s.items[id]; it != nil && now < it.expires {
-			out = append(out, session.StoredSession{ID: id, Record: it.data, Expires: time.Unix(0, it.expires)})
+		if i, ok := s.lookupLocked(id); ok {
+			if e := s.ents.at(i); now < e.expires {
+				out = append(out, session.StoredSession{ID: id, Record: s.recordLocked(e), Expires: time.Unix(0, e.expires)})
+			}
 		}
 	}
 	return out, nil
-}
-
-// expiryHeap orders items by expiry, earliest first.
-type expiryHeap []*item
-
-func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].expires < h[j].expires }
-func (h expiryHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
-func (h *expiryHeap) Push(x any) {
-	it := x.(*item)
-	it.index = len(*h)
-	*h = append(*h, it)
-}
-func (h *expiryHeap) Pop() any {
-	old := *h
-	it := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return it
 }

@@ -32,19 +32,28 @@ func TestSweepShrinks(t *testing.T) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.peak != keep || len(s.items) != keep || cap(s.byExp) != keep {
-		t.Errorf("after the sweep: peak %d, %d items, heap capacity %d; want %d each", s.peak, len(s.items), cap(s.byExp), keep)
+	if s.peak != keep || s.countLocked() != keep || cap(s.byExp) != keep {
+		t.Errorf("after the sweep: peak %d, %d records, heap capacity %d; want %d each", s.peak, s.countLocked(), cap(s.byExp), keep)
 	}
 	for i := range keep {
-		if it := s.items[fmt.Sprint("id", i)]; it == nil || s.byExp[it.index] != it {
+		j, ok := s.lookupLocked(fmt.Sprint("id", i))
+		if !ok || s.byExp[s.ents.at(j).pos] != j {
 			t.Fatalf("id%d lost or misplaced in the heap after the shrink", i)
 		}
+	}
+	// The entries were renumbered into the fewest chunks, and the old
+	// chunks given back.
+	if len(s.ents.chunks) != 1 || s.ents.used != keep {
+		t.Errorf("after the sweep: %d entry chunks, %d entries used; want 1, %d", len(s.ents.chunks), s.ents.used, keep)
+	}
+	if got := len(s.mem.mapped) + s.mem.heap; got != 2 { // entries, and one class of blocks
+		t.Errorf("after the sweep the store holds %d chunks, want 2", got)
 	}
 }
 
 // A record kept by the store is sized to its bytes, not to the buffer it
-// came in.
-func TestSetTrimsRecord(t *testing.T) {
+// came in, and is a copy: the caller may reuse its buffer.
+func TestSetCopiesRecord(t *testing.T) {
 	s := New(Options{})
 	defer s.Close()
 	rec := make([]byte, 0, 4096)
@@ -52,9 +61,15 @@ func TestSetTrimsRecord(t *testing.T) {
 	if err := s.Set(context.Background(), "id", rec, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	copy(rec, "XXXXXXXXXXXX")
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if c := cap(s.items["id"].data); c > len(rec)+8 {
-		t.Errorf("stored record has capacity %d for %d bytes", c, len(rec))
+	i, _ := s.lookupLocked("id")
+	e := *s.ents.at(i)
+	s.mu.RUnlock()
+	if e.n != uint32(len(rec)) || e.rec>>classShift != 0 {
+		t.Errorf("stored record takes %d bytes in class %d for %d bytes", e.n, e.rec>>classShift, len(rec))
+	}
+	if got, err := s.Get(context.Background(), "id"); err != nil || string(got) != `{"visits":1}` {
+		t.Errorf("Get = %q, %v after the caller reused its buffer", got, err)
 	}
 }

@@ -65,8 +65,8 @@ type config struct {
 	pprof      string        // -pprof: the address of /debug/pprof/, or ""
 	storeTO    time.Duration // -store-timeout: session.Options.StoreTimeout (0: its default)
 
-	observer session.Observer                         // set by run when metrics is set
-	memGauge interface{ countMemory(len func() int) } // set by run when metrics is set: told the memory store's Len
+	observer session.Observer                      // set by run when metrics is set
+	memGauge interface{ countMemory(memoryStore) } // set by run when metrics is set: told of the memory store
 }
 
 func parseFlags(args []string) (config, error) {

@@ -40,19 +40,28 @@ type metricsServer struct {
 	provider *sdkmetric.MeterProvider
 	srv      *http.Server
 	done     chan struct{}
-	memLen   atomic.Pointer[func() int] // the memory store's Len, once it is open
+	memStore atomic.Pointer[memoryStore] // the memory store, once it is open
 }
 
-// memorySessions is the visits_memory_sessions gauge.
-func (m *metricsServer) memorySessions() float64 {
-	if f := m.memLen.Load(); f != nil {
-		return float64((*f)())
+// memoryStore is what the memory store's gauges read.
+type memoryStore interface {
+	Len() int
+	OffHeapBytes() int
+}
+
+// memoryGauge returns the gauge function reporting what read reads of
+// the memory store, 0 with another store.
+func (m *metricsServer) memoryGauge(read func(memoryStore) int) func() float64 {
+	return func() float64 {
+		if st := m.memStore.Load(); st != nil {
+			return float64(read(*st))
+		}
+		return 0
 	}
-	return 0
 }
 
-// countMemory has the gauge report n, the memory store's Len.
-func (m *metricsServer) countMemory(n func() int) { m.memLen.Store(&n) }
+// countMemory has the memory store's gauges report st.
+func (m *metricsServer) countMemory(st memoryStore) { m.memStore.Store(&st) }
 
 // startMetrics listens on addr and serves /metrics there: the session
 // metrics of an otelsession.Observer for the store kind of store, through
@@ -68,7 +77,11 @@ func startMetrics(addr, store string, log *slog.Logger) (*metricsServer, error) 
 		reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "visits_memory_sessions",
 			Help: "Sessions the memory store holds, expired ones not yet swept included (0 with another store).",
-		}, m.memorySessions)),
+		}, m.memoryGauge(memoryStore.Len))),
+		reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "visits_memory_offheap_bytes",
+			Help: "Bytes the memory store holds outside the Go heap (records and their metadata; in the resident memory, not in the go_memstats figures; 0 with another store).",
+		}, m.memoryGauge(memoryStore.OffHeapBytes))),
 	); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -221,6 +222,15 @@ func TestRunServesMetrics(t *testing.T) {
 	// Three visitors got a session in the memory store.
 	if g := series(fams, "visits_memory_sessions", nil); len(g) != 1 || g[0].GetGauge().GetValue() != 3 {
 		t.Errorf("visits_memory_sessions = %v, want one gauge at 3", g)
+	}
+	// Their records are off the Go heap (on Unix), in at least one chunk
+	// each for the records and their metadata.
+	offHeap := 2 * 64 << 10
+	if runtime.GOOS == "windows" || runtime.GOOS == "js" || runtime.GOOS == "wasip1" || runtime.GOOS == "plan9" {
+		offHeap = 0
+	}
+	if g := series(fams, "visits_memory_offheap_bytes", nil); len(g) != 1 || g[0].GetGauge().GetValue() < float64(offHeap) {
+		t.Errorf("visits_memory_offheap_bytes = %v, want one gauge at 128 KiB or more", g)
 	}
 	if got := counterValue(fams, "session_events_total", mem("event", "saved")); got < 3 {
 		t.Errorf("session_events_total{event=saved} = %v, want at least 3", got)

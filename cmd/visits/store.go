@@ -28,7 +28,7 @@ func openStore(ctx context.Context, cfg config) (session.Store, func() error, er
 	case s == "memory":
 		st := memstore.New(memstore.Options{MaxSessions: cfg.maxSess, SweepInterval: cfg.sweep})
 		if cfg.memGauge != nil {
-			cfg.memGauge.countMemory(st.Len)
+			cfg.memGauge.countMemory(st)
 		}
 		return st, st.Close, nil
 	case s == "sqlite" || strings.HasPrefix(s, "sqlite:"):
