@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,6 +106,36 @@ func BenchmarkParallelGetSet(b *testing.B) {
 				return
 			}
 			i++
+		}
+	})
+}
+
+// BenchmarkParallelPatch increments a counter from 32 goroutines per
+// GOMAXPROCS at once, in one session ("one", the returning visitor of
+// cmd/visits under wrk with one cookie; "one-durable" with
+// Options.Durable) or spread over 1000 ("many"): the patches queue for
+// the one writer, which commits those waiting together.
+func BenchmarkParallelPatch(b *testing.B) {
+	b.Run("one", func(b *testing.B) { benchParallelPatch(b, 1, sqlitestore.Options{}) })
+	b.Run("one-durable", func(b *testing.B) { benchParallelPatch(b, 1, sqlitestore.Options{Durable: true}) })
+	b.Run("many", func(b *testing.B) { benchParallelPatch(b, benchIDs, sqlitestore.Options{}) })
+}
+
+func benchParallelPatch(b *testing.B, sessions int, o sqlitestore.Options) {
+	s, ids, _, exp := benchStoreWith(b, o)
+	ctx := context.Background()
+	p := session.NewPatch(nil, nil, map[string]int64{"visits": 1})
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(32)
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(next.Add(1))
+		for pb.Next() {
+			if _, err := s.Patch(ctx, ids[i%sessions], p, exp); err != nil {
+				b.Errorf("Patch: %v", err)
+				return
+			}
+			i += 7
 		}
 	})
 }
