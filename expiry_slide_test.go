@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,6 +123,58 @@ func TestRecordExpiringDuringRequestStartsANewSession(t *testing.T) {
 			}
 			if !strings.Contains(string(rec), want) || (op == "save" && strings.Contains(string(rec), "visits")) {
 				t.Errorf("new session's record %s: want only this request's change (%s)", rec, want)
+			}
+		})
+	}
+}
+
+// The same when the Manager cannot see it coming: the store's clock says
+// the record has expired while the Manager's says it has not (the record
+// ends between the Manager's check and the store's write). The store's
+// Patch refuses to bring the record back (ErrNotFound), and the Manager
+// starts a new session. Destroyed meanwhile by another request is the
+// same to the store.
+func TestPatchOfAGoneRecordStartsANewSession(t *testing.T) {
+	var ahead atomic.Int64 // the store's clock runs this far ahead
+	store := memstore.New(memstore.Options{Now: func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }})
+	t.Cleanup(func() { store.Close() })
+	m, _, _ := newManager(t, session.Options{Store: store, Cookie: session.CookieOptions{MaxAge: time.Hour}})
+	for _, gone := range []string{"expired", "destroyed"} {
+		t.Run(gone, func(t *testing.T) {
+			ahead.Store(0)
+			// A session whose record expires in a minute.
+			oldID := "a-session-with-a-minute-left-" + gone
+			rec := `{"cookie":{"originalMaxAge":3600000,"expires":null,"httpOnly":true,"path":"/","sameSite":"lax"},"visits":7}`
+			if err := store.Set(context.Background(), oldID, []byte(rec), time.Now().Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			cookie := "connect.sid=" + url.QueryEscape("s:"+session.Sign(oldID, testSecret))
+			h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				s := session.From(r)
+				if n, _ := session.Get[int](s, "visits"); n != 7 {
+					t.Errorf("loaded visits %d, want 7", n)
+				}
+				if gone == "expired" {
+					ahead.Store(int64(2 * time.Minute))
+				} else if err := store.Destroy(r.Context(), oldID); err != nil {
+					t.Error(err)
+				}
+				n, err := s.Increment(r.Context(), "visits", 1)
+				if err != nil || n != 1 {
+					t.Errorf("Increment = %d, %v; want 1 (a new session)", n, err)
+				}
+			}))
+			res := serve(h, "GET", "/", cookie)
+			next := sessionCookie(t, res)
+			if res.StatusCode != 200 || next == "" || idOf(t, next) == oldID {
+				t.Fatalf("status %d, cookie %q: want 200 and a new session's cookie", res.StatusCode, next)
+			}
+			if _, err := store.Get(context.Background(), oldID); !errors.Is(err, session.ErrNotFound) {
+				t.Errorf("the %s session's ID is back in the store: %v", gone, err)
+			}
+			got, err := store.Get(context.Background(), idOf(t, next))
+			if err != nil || !strings.Contains(string(got), `"visits":1`) {
+				t.Fatalf("new session's record %s, %v: want visits 1", got, err)
 			}
 		})
 	}

@@ -21,6 +21,11 @@ import (
 type Patcher interface {
 	// Patch applies p to the record under id (none is an empty record)
 	// with p.Apply, stores the result until expires, and returns it.
+	// When p has a base (p.Base: the session was loaded from a record)
+	// and no live record is left under id (it expired or was destroyed
+	// since), Patch may instead return an error wrapping ErrNotFound and
+	// write nothing: the Manager then starts a new session under a new ID
+	// rather than bring the old ID back with only p's changes.
 	Patch(ctx context.Context, id string, p *Patch, expires time.Time) ([]byte, error)
 }
 

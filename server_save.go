@@ -64,6 +64,12 @@ func (s *serverSession) saveLocked(ctx context.Context, add map[string]int64) er
 		pctx, end := observe(ctx, m.opts.Observer, OpPatch)
 		merged, err := m.patcher.Patch(pctx, s.id, s.patchLocked(add), exp)
 		end(err)
+		if errors.Is(err, ErrNotFound) {
+			// The record ended between the check above and the store's
+			// write (the store saw it expired, or another request
+			// destroyed it).
+			return s.restartExpired(reqCtx, ctx, add, now)
+		}
 		if err != nil {
 			return m.storeErr("patch", s.id, err)
 		}
@@ -116,13 +122,13 @@ func (s *serverSession) expiredUnder(now time.Time) bool {
 }
 
 // restartExpired saves s when the record it was loaded from expired during
-// the request (expiredUnder). A patch would be applied to an empty record
-// (the store has none) under an ID the store no longer knows, and the
-// visitor would keep that ID. Instead the session starts again under a new
-// ID, as a request a moment later would have, holding this request's
-// changes applied to an empty record (what the store would have made of
-// the patch), and the response sends the new ID's cookie. On error s is
-// unchanged.
+// the request (expiredUnder), or a Patch found it gone. A patch would be
+// applied to an empty record (the store has none) under an ID the store no
+// longer knows, and the visitor would keep that ID. Instead the session
+// starts again under a new ID, as a request a moment later would have,
+// holding this request's changes applied to an empty record (what the
+// store would have made of the patch), and the response sends the new ID's
+// cookie. On error s is unchanged.
 func (s *serverSession) restartExpired(reqCtx, ctx context.Context, add map[string]int64, now time.Time) error {
 	m := s.m
 	id, err := m.opts.GenerateID(s.req)

@@ -182,7 +182,9 @@ func (s *Store) Set(ctx context.Context, id string, record []byte, expires time.
 // outside the store's lock; the result is stored only if the record is
 // still the one it was applied to (the same write: see entry.ver), and
 // otherwise applied again to the newer one (after a few tries, under the
-// lock).
+// lock). When p has a base (the session was loaded from a record) and no
+// live record is left under id, Patch returns session.ErrNotFound and
+// writes nothing (see session.Patcher).
 func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires time.Time) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -192,6 +194,9 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 		s.mu.RLock()
 		cur, ver := s.liveLocked(id, now, true)
 		s.mu.RUnlock()
+		if ver == 0 && p.Base() != nil {
+			return nil, session.ErrNotFound // the record the session was loaded from is gone
+		}
 		merged, err := p.Apply(cur)
 		if err != nil {
 			return nil, err
@@ -207,7 +212,10 @@ func (s *Store) Patch(ctx context.Context, id string, p *session.Patch, expires 
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, _ := s.liveLocked(id, now, true)
+	cur, ver := s.liveLocked(id, now, true)
+	if ver == 0 && p.Base() != nil {
+		return nil, session.ErrNotFound
+	}
 	merged, err := p.Apply(cur)
 	if err != nil {
 		return nil, err

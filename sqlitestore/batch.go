@@ -164,6 +164,11 @@ func (s *Store) runTx(ops []*op, now int64) {
 			var cur []byte
 			if r.live {
 				cur = r.data
+			} else if o.p.Base() != nil {
+				// The record the session was loaded from has expired or
+				// been destroyed since: see session.Patcher.
+				o.err = fmt.Errorf("sqlitestore: patch: %w", session.ErrNotFound)
+				continue
 			}
 			m, err := apply(o.p, cur)
 			if err != nil {

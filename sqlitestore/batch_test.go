@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -434,5 +435,46 @@ func TestWriteAfterClose(t *testing.T) {
 	}
 	if _, err := s.Patch(ctx, "a", incr(), time.Now().Add(time.Hour)); err == nil {
 		t.Errorf("Patch after Close succeeded")
+	}
+}
+
+// A patch with a base (its session was loaded from a record) finds no
+// live record when the record has expired or been destroyed since: it
+// fails with session.ErrNotFound and writes nothing, so the Manager
+// starts a new session instead of bringing the old ID back. Without a
+// base, a patch of no record applies to an empty one.
+func TestPatchOfAGoneRecord(t *testing.T) {
+	var ahead atomic.Int64 // the store's clock runs this far ahead
+	now := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	s := open(t, filepath.Join(t.TempDir(), "sessions.db"), sqlitestore.Options{SweepInterval: -1, Now: now})
+	ctx := context.Background()
+	base := []byte(`{"cookie":{"path":"/"},"visits":1}`)
+	for _, gone := range []string{"expired", "destroyed"} {
+		ahead.Store(0)
+		id := "gone-" + gone
+		if err := s.Set(ctx, id, base, time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if gone == "expired" { // the row stays, a minute past its expiry
+			ahead.Store(int64(2 * time.Minute))
+		} else if err := s.Destroy(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Patch(ctx, id, incr().WithBase(base), now().Add(time.Hour)); !errors.Is(err, session.ErrNotFound) {
+			t.Fatalf("%s: Patch with a base = %v, want ErrNotFound", gone, err)
+		}
+		ahead.Store(0)
+		if got, err := s.Get(ctx, id); gone == "expired" && (err != nil || string(got) != string(base)) {
+			t.Fatalf("%s: after the refused patch the row holds %s, %v; want it unchanged", gone, got, err)
+		} else if gone == "destroyed" && !errors.Is(err, session.ErrNotFound) {
+			t.Fatalf("%s: after the refused patch Get = %v, want ErrNotFound", gone, err)
+		}
+		if gone == "expired" {
+			ahead.Store(int64(2 * time.Minute))
+		}
+		merged, err := s.Patch(ctx, id, incr(), now().Add(time.Hour))
+		if err != nil || visitsOf(t, merged) != 1 {
+			t.Fatalf("%s: Patch without a base = %s, %v; want visits 1", gone, merged, err)
+		}
 	}
 }

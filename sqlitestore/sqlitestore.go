@@ -420,7 +420,10 @@ func (s *Store) Touch(ctx context.Context, id string, expires time.Time) error {
 //
 // It returns an error wrapping p.Apply's error (session.ErrCorruptRecord,
 // session.ErrNotInteger) when p does not apply to the record, which is
-// left as the batch's other operations make it; an error wrapping the
+// left as the batch's other operations make it; an error wrapping
+// session.ErrNotFound, writing nothing, when p has a base (the session
+// was loaded from a record) and no live record is left under id (see
+// session.Patcher); an error wrapping the
 // context's error when ctx is done before the patch is taken into a batch
 // (nothing is written then); or an error wrapping the driver's error when
 // the batch fails (nothing of it is written).
