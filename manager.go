@@ -119,12 +119,9 @@ func (m *Manager) newCookie(r *http.Request, now time.Time) cookieData {
 // generate returns a new, empty session for r (express-session's
 // generate); cookieID is the verified ID the request carried, if any.
 func (m *Manager) generate(r *http.Request, cookieID string) (*serverSession, error) {
-	id, err := m.opts.GenerateID(r)
+	id, err := m.newID(r)
 	if err != nil {
-		return nil, fmt.Errorf("generate session ID: %w", err)
-	}
-	if id == "" {
-		return nil, errors.New("generate session ID: GenerateID returned an empty ID")
+		return nil, err
 	}
 	now := time.Now()
 	s := newServerSession(m, r)
@@ -138,6 +135,19 @@ func (m *Manager) generate(r *http.Request, cookieID string) (*serverSession, er
 		s.created = now.UnixMilli()
 	}
 	return s, nil
+}
+
+// newID returns a new session ID from Options.GenerateID, or an error
+// when it fails or returns an empty ID.
+func (m *Manager) newID(r *http.Request) (string, error) {
+	id, err := m.opts.GenerateID(r)
+	if err != nil {
+		return "", fmt.Errorf("generate session ID: %w", err)
+	}
+	if id == "" {
+		return "", errors.New("generate session ID: GenerateID returned an empty ID")
+	}
+	return id, nil
 }
 
 // load returns the session for r: the stored one its cookie (or, with

@@ -3,6 +3,8 @@ package session
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/sessionkit/session/internal/slots"
 )
 
 // openedCache keeps the latest sealed cookies a SealedManager opened and
@@ -12,7 +14,7 @@ import (
 // decrypted and parsed again. Its two slots are chosen by a keyed hash and the
 // whole value compared in constant time, so neither tells a client
 // anything about a cookie held.
-type openedCache struct{ *slotTable[openedEntry] }
+type openedCache struct{ *slots.Table[openedEntry] }
 
 // openedEntry is one opened cookie: its data, shared by every session
 // loaded from it (Session.own copies before a change), and "__ts".
@@ -23,17 +25,17 @@ type openedEntry struct {
 	vals map[string]json.RawMessage
 }
 
-func newOpenedCache() openedCache { return openedCache{newSlotTable[openedEntry]()} }
+func newOpenedCache() openedCache { return openedCache{slots.New[openedEntry](cacheSlots)} }
 
 // get returns the entry for the cookie value raw, or nil.
 func (c openedCache) get(raw string) *openedEntry {
-	return c.find(raw, func(e *openedEntry) bool { return constantTimeEqual(e.raw, raw) })
+	return c.Find(raw, func(e *openedEntry) bool { return constantTimeEqual(e.raw, raw) })
 }
 
 // put keeps the data opened from raw. keys and vals are shared from then on.
 func (c openedCache) put(raw string, ts int64, keys []string, vals map[string]json.RawMessage) {
 	raw = strings.Clone(raw) // not a slice of the request's Cookie header: it may be long
-	c.keep(raw, &openedEntry{raw: raw, ts: ts, keys: keys, vals: vals}, func(e *openedEntry) bool { return e.raw == raw })
+	c.Keep(raw, &openedEntry{raw: raw, ts: ts, keys: keys, vals: vals}, func(e *openedEntry) bool { return e.raw == raw })
 }
 
 // constantTimeEqual reports whether a and b are equal, in a time that

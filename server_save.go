@@ -131,12 +131,9 @@ func (s *serverSession) expiredUnder(now time.Time) bool {
 // cookie. On error s is unchanged.
 func (s *serverSession) restartExpired(reqCtx, ctx context.Context, add map[string]int64, now time.Time) error {
 	m := s.m
-	id, err := m.opts.GenerateID(s.req)
-	if err == nil && id == "" {
-		err = errors.New("GenerateID returned an empty ID")
-	}
+	id, err := m.newID(s.req)
 	if err != nil {
-		return fmt.Errorf("save: generate session ID: %w", err)
+		return fmt.Errorf("save: %w", err)
 	}
 	oldID, oldCookie, oldCreated := s.id, s.cookie, s.created
 	s.id, s.cookie = id, m.newCookie(s.req, now)

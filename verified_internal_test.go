@@ -13,7 +13,7 @@ func TestVerifiedCacheComparesTheWholeToken(t *testing.T) {
 		t.Fatalf("get(good) = %q, %v", id, ok)
 	}
 	for _, other := range []string{"s%3Aabc.signaturf", "s%3Aabc.signatur", "s%3Aabc.signature ", "", "s%3Aabd.signature"} {
-		a, b := c.pair(other)
+		a, b := c.Pair(other)
 		a.Store(&verifiedEntry{sent: good, id: "abc"})
 		b.Store(&verifiedEntry{sent: good, id: "abc"})
 		if id, ok := c.get(other); ok {

@@ -110,13 +110,13 @@ func BenchmarkRetainedPerSession(b *testing.B) {
 				w.reset()
 				rc.h.ServeHTTP(w, r) // warm up: pools, maps, the first allocation of everything
 				// The Go heap and what the store keeps outside it.
-				heapBytes := func() uint64 {
+				held := func() uint64 {
 					if rc.offHeap == nil {
 						return heapBytes()
 					}
 					return heapBytes() + uint64(rc.offHeap())
 				}
-				before := heapBytes()
+				before := held()
 				start := time.Now()
 				for range retainedSessions {
 					w.reset()
@@ -130,9 +130,9 @@ func BenchmarkRetainedPerSession(b *testing.B) {
 					lifetime *= 4
 					continue
 				}
-				live := heapBytes()
+				live := held()
 				rc.expire()
-				expired := heapBytes()
+				expired := held()
 				for b.Loop() { // one measurement, whatever b.N; Loop resets the metrics
 				}
 				b.ReportMetric(float64(int64(live)-int64(before))/retainedSessions, "B/session")

@@ -1,9 +1,6 @@
 package redisstore
 
-import (
-	"hash/maphash"
-	"sync/atomic"
-)
+import "github.com/sessionkit/session/internal/slots"
 
 // guessSlots is the size of a Store's table of last-written records.
 const guessSlots = 1024
@@ -16,29 +13,20 @@ const guessSlots = 1024
 // compare-and-set on a stale base costs a second round trip; the record
 // this process wrote last is what Redis still holds unless another
 // process wrote since. A wrong guess costs what a stale base did before:
-// the compare-and-set fails and returns the stored record. Slots are
-// chosen by a keyed hash; two keys sharing one slot only evict each
-// other.
-type lastWritten struct {
-	seed  maphash.Seed
-	slots [guessSlots]atomic.Pointer[written]
-}
+// the compare-and-set fails and returns the stored record.
+type lastWritten struct{ t *slots.Table[lastRecord] }
 
-type written struct {
+type lastRecord struct {
 	key    string
 	record []byte
 }
 
-func newLastWritten() *lastWritten { return &lastWritten{seed: maphash.MakeSeed()} }
-
-func (l *lastWritten) slot(key string) *atomic.Pointer[written] {
-	return &l.slots[maphash.String(l.seed, key)%guessSlots]
-}
+func newLastWritten() lastWritten { return lastWritten{slots.New[lastRecord](guessSlots)} }
 
 // get returns the record last written under key, or nil when there is
 // none remembered.
-func (l *lastWritten) get(key string) []byte {
-	if w := l.slot(key).Load(); w != nil && w.key == key {
+func (l lastWritten) get(key string) []byte {
+	if w := l.t.Find(key, func(w *lastRecord) bool { return w.key == key }); w != nil {
 		return w.record
 	}
 	return nil
@@ -46,13 +34,11 @@ func (l *lastWritten) get(key string) []byte {
 
 // put remembers record as written under key; a nil record forgets key.
 // The record must not be modified afterwards.
-func (l *lastWritten) put(key string, record []byte) {
-	s := l.slot(key)
+func (l lastWritten) put(key string, record []byte) {
+	same := func(w *lastRecord) bool { return w.key == key }
 	if record == nil {
-		if w := s.Load(); w != nil && w.key == key {
-			s.CompareAndSwap(w, nil)
-		}
+		l.t.Drop(key, same)
 		return
 	}
-	s.Store(&written{key: key, record: record})
+	l.t.Keep(key, &lastRecord{key: key, record: record}, same)
 }

@@ -162,7 +162,7 @@ type Store struct {
 	mu     sync.Mutex
 	queues map[string]*patchQueue // keys whose patches are being written
 
-	last *lastWritten // Patch's guess of what a key holds
+	last lastWritten // Patch's guess of what a key holds
 }
 
 var (
