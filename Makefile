@@ -6,56 +6,72 @@ STATICCHECK = v0.8.2
 # Fuzz targets: package:Target.
 FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzPatchApply .:FuzzMiddleware .:FuzzRecordUser .:FuzzHeaderToken .:FuzzScanSealed ./sealed:FuzzOpen ./memstore:FuzzRecordRoundTrip
 
-.PHONY: run test deps check unit otel browser adapters fuzz fuzz-smoke bench bench-smoke clean
+# Every module of the workspace, from the use block of go.work.
+MODULES := $(shell sed -n 's/^\t\(\.[^ ]*\)$$/\1/p' go.work)
+# The modules `make unit` tests: all but the browser test and the
+# benchmarks, which have targets of their own.
+UNIT_MODULES = $(filter-out ./browsertest ./bench,$(MODULES))
+
+.PHONY: run test tools deps check release-check tidy unit browser fuzz fuzz-smoke bench bench-smoke clean
 
 ## run: serve the visit tracker on :3000
 run:
 	$(GO) run ./cmd/visits
 
-## test: everything: format and vet checks, every test under -race with the
-## Node compatibility tests, the real-browser test, and a short fuzzing
-## smoke run
-test: deps check unit otel browser adapters bench-smoke
+## test: everything: format, vet and staticcheck over every module, the
+## release check, every test under -race with the Node compatibility
+## tests, the real-browser test, and short benchmark and fuzzing smoke runs
+test: tools deps check release-check unit browser bench-smoke
 	$(MAKE) --no-print-directory fuzz-smoke
+
+## tools: the Debian packages the tests need (Redis, PostgreSQL, wrk,
+## Chromium, Node): installed when run as root, else named, and make stops
+tools:
+	@scripts/install.sh
 
 ## deps: install the pinned npm packages the compatibility tests run
 NODE_APPS = node fastify connect-redis connect-pg passport flash
-deps: $(NODE_APPS:%=testdata/%/node_modules/.installed)
+deps: tools $(NODE_APPS:%=testdata/%/node_modules/.installed)
 
 testdata/%/node_modules/.installed: testdata/%/package-lock.json
 	npm ci --prefix testdata/$* --no-audit --no-fund --loglevel=error
 	touch $@
 
+## check: gofmt, go vet and staticcheck in every module
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	$(GO) vet ./...
-	cd browsertest && $(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...
+	@set -e; for d in $(MODULES); do \
+		echo "check: $$d"; \
+		(cd $$d && $(GO) vet ./... && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) ./...); \
+	done
 
+## release-check: publish every module of the work tree to a file-based
+## module proxy as a release would, and build a consumer of each outside
+## the repository (GOWORK=off); fails when one does not resolve or pulls in
+## a module it does not use (internal/release)
+release-check:
+	$(GO) run ./internal/release check
+
+## tidy: go mod tidy in every module against the tree as published, and
+## go.work written anew
+tidy:
+	$(GO) run ./internal/release tidy
+	$(GO) run ./internal/release work
+
+## unit: every module's tests under -race (the store tests start their own
+## Redis and PostgreSQL; with CI set a missing server fails them)
 unit:
-	CI=$${CI:-} $(GO) test -race -count=1 ./...
-
-## otel: vet and test the otelsession module (its own module, so the
-## session package never imports OpenTelemetry)
-otel:
-	cd otelsession && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+	@set -e; for d in $(UNIT_MODULES); do \
+		echo "unit: $$d"; \
+		(cd $$d && CI=$${CI:-} $(GO) test -race -count=1 ./...); \
+	done
 
 ## browser: the visit tracker in headless Chromium (module browsertest/, so
 ## the library never depends on chromedp); fails without Chromium when CI
 ## is set, skips elsewhere
 browser:
 	cd browsertest && CI=$${CI:-} $(GO) test -count=1 ./...
-
-## adapters: vet and test the framework adapters, each its own module so
-## the library never depends on a framework: gin, echo, and the chi and
-## gorilla/mux tests
-ADAPTERS = adapters/gin adapters/echo adapters/routers
-adapters:
-	@set -e; for d in $(ADAPTERS); do \
-		echo "adapters: $$d"; \
-		(cd $$d && $(GO) vet ./... && $(GO) test -race -count=1 ./...); \
-	done
 
 ## bench: run the benchmarks beside the peers and regenerate BENCHMARKS.md
 ## (installs wrk, Redis and PostgreSQL from Debian's packages if missing,
@@ -71,7 +87,7 @@ bench/node/node_modules/.installed: bench/node/package-lock.json
 # bench-smoke: every benchmark a few times, the peers' count check, and the
 # end-to-end harness for a second per run on four targets
 bench-smoke:
-	cd bench && $(GO) vet ./... && $(GO) test -count=1 . && \
+	cd bench && $(GO) test -count=1 . && \
 		$(GO) test -run='^$$' -bench=. -benchtime=20x . && \
 		$(GO) test -count=1 -run=TestEndToEnd ./e2e
 

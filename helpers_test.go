@@ -3,7 +3,12 @@ package session_test
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,7 +21,6 @@ import (
 
 	"github.com/sessionkit/session"
 	"github.com/sessionkit/session/memstore"
-	"github.com/sessionkit/session/sealed"
 )
 
 const testSecret = "a-test-secret-that-is-32-bytes-long!"
@@ -175,15 +179,58 @@ func (f *faultyStore) Destroy(ctx context.Context, id string) error {
 // newSealedManager returns a SealedManager with a fresh random key.
 func newSealedManager(t *testing.T) *session.SealedManager {
 	t.Helper()
-	key, err := sealed.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sm, err := sealed.New(sealed.Options{Keys: []sealed.Key{key}})
+	return newSealedManagerWith(t, session.SealedOptions{Sealer: newGCMSealer(t)})
+}
+
+// newSealedManagerWith returns a SealedManager built from o.
+func newSealedManagerWith(t *testing.T, o session.SealedOptions) *session.SealedManager {
+	t.Helper()
+	sm, err := session.NewSealed(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sm
+}
+
+// gcmSealer is a Sealer from the standard library (AES-256-GCM, URL-safe
+// base64), so that this module's tests need no module of package sealed's
+// (x/crypto): the SealedManager sees a real AEAD, with keys[0] sealing and
+// every key opening, as sealed.Box does.
+type gcmSealer struct{ aeads []cipher.AEAD }
+
+func newGCMSealer(t *testing.T) *gcmSealer {
+	t.Helper()
+	key := make([]byte, 32)
+	rand.Read(key)
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &gcmSealer{aeads: []cipher.AEAD{aead}}
+}
+
+func (g *gcmSealer) Seal(plaintext []byte) (string, error) {
+	nonce := make([]byte, g.aeads[0].NonceSize())
+	rand.Read(nonce)
+	return base64.RawURLEncoding.EncodeToString(g.aeads[0].Seal(nonce, nonce, plaintext, nil)), nil
+}
+
+func (g *gcmSealer) Open(value string) ([]byte, bool, error) {
+	b, err := base64.RawURLEncoding.DecodeString(value)
+	if err != nil || len(b) < g.aeads[0].NonceSize() {
+		return nil, false, fmt.Errorf("%w: not a sealed value", session.ErrInvalidCookie)
+	}
+	n := g.aeads[0].NonceSize()
+	for i, a := range g.aeads {
+		if p, err := a.Open(nil, b[:n], b[n:], nil); err == nil {
+			return p, i > 0, nil
+		}
+	}
+	return nil, false, fmt.Errorf("%w: %w: no key opens it", session.ErrInvalidCookie, session.ErrForged)
 }
 
 func newMemStore(t *testing.T) *memstore.Store {

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/sessionkit/session"
-	"github.com/sessionkit/session/sealed"
 )
 
 // recorder is an Observer that counts what it sees.
@@ -144,13 +143,8 @@ func TestObserverStoreErrors(t *testing.T) {
 
 func TestObserverSealed(t *testing.T) {
 	rec := newRecorder()
-	key, _ := sealed.GenerateKey()
-	other, _ := sealed.GenerateKey()
-	sm, err := sealed.New(sealed.Options{Keys: []sealed.Key{key}, Observer: rec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sm2, _ := sealed.New(sealed.Options{Keys: []sealed.Key{other}})
+	sm := newSealedManagerWith(t, session.SealedOptions{Sealer: newGCMSealer(t), Observer: rec})
+	sm2 := newSealedManager(t)
 	d := &device{h: sm.Handler(authApp(t))}
 	d.get(t, "/visit")
 	d.get(t, "/visit")

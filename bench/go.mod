@@ -2,15 +2,18 @@ module github.com/sessionkit/session/bench
 
 go 1.26.0
 
-replace github.com/sessionkit/session => ../
-
 require (
 	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/gorilla/securecookie v1.1.2
 	github.com/gorilla/sessions v1.4.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/redis/go-redis/v9 v9.23.0
-	github.com/sessionkit/session v0.0.0-00010101000000-000000000000
+	github.com/sessionkit/session v0.1.0
+	github.com/sessionkit/session/cmd/visits v0.1.0
+	github.com/sessionkit/session/pgstore v0.1.0
+	github.com/sessionkit/session/redisstore v0.1.0
+	github.com/sessionkit/session/sealed v0.1.0
+	github.com/sessionkit/session/sqlitestore v0.1.0
 )
 
 require (
@@ -33,4 +36,3 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.62.0 // indirect
 )
-replace github.com/sessionkit/session/otelsession => ../otelsession

@@ -2,8 +2,6 @@ module github.com/sessionkit/session/browsertest
 
 go 1.26.0
 
-replace github.com/sessionkit/session => ../
-
 require github.com/chromedp/chromedp v0.23.1
 
 require (

@@ -2,6 +2,9 @@
 // app through a real HTTP server and a cookie jar, the way the visit
 // tracker is used, and checks that the session middleware keeps its
 // guarantees inside the framework. It is meant for _test.go files only.
+// It is a module of its own, never required by a library module: the
+// flows of this repository's adapters (gin, Echo, chi, gorilla/mux) are
+// this module's own tests, so the adapters' modules do not depend on it.
 //
 // An adapter's test gives Run a function that builds the framework's
 // server: the middleware made from the Manager it is handed, and six

@@ -2,10 +2,9 @@ module github.com/sessionkit/session/otelsession
 
 go 1.26.0
 
-replace github.com/sessionkit/session => ../
-
 require (
-	github.com/sessionkit/session v0.0.0-00010101000000-000000000000
+	github.com/sessionkit/session v0.1.0
+	github.com/sessionkit/session/sealed v0.1.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/metric v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0

@@ -9,7 +9,7 @@
 // The session API is the one of package session: handlers call
 // session.From(r) and do not change when the session kind does.
 //
-//	key, _ := sealed.ParseKey(os.Getenv("SESSION_KEY")) // from `go run ./cmd/sessionkey`
+//	key, _ := sealed.ParseKey(os.Getenv("SESSION_KEY")) // from `go run ./sealed/cmd/sessionkey`
 //	m, err := sealed.New(sealed.Options{Keys: []sealed.Key{key}})
 //	if err != nil {
 //		log.Fatal(err)

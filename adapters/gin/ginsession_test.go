@@ -10,34 +10,20 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/sessionkit/session"
 	ginsession "github.com/sessionkit/session/adapters/gin"
-	"github.com/sessionkit/session/flowtest"
 	"github.com/sessionkit/session/memstore"
 )
 
+// testSecret signs the tests' cookies.
+const testSecret = "a test secret of at least thirty-two bytes"
+
 func init() { gin.SetMode(gin.ReleaseMode) }
-
-func newServer(m flowtest.Manager, rt *flowtest.Routes) http.Handler {
-	r := gin.New()
-	r.Use(ginsession.Middleware(m))
-	r.GET("/count", func(c *gin.Context) { c.String(rt.Count(c.Request.Context(), ginsession.From(c))) })
-	r.POST("/signin", func(c *gin.Context) { c.String(rt.SignIn(c.Request.Context(), ginsession.From(c))) })
-	r.GET("/user", func(c *gin.Context) { c.String(rt.User(c.Request.Context(), ginsession.From(c))) })
-	r.POST("/destroy", func(c *gin.Context) { c.String(rt.Destroy(c.Request.Context(), ginsession.From(c))) })
-	r.GET("/late", func(c *gin.Context) { c.String(rt.Late(c.Request.Context(), ginsession.From(c))) })
-	r.GET("/stream", func(c *gin.Context) {
-		rt.Stream(c.Request.Context(), ginsession.From(c), c.Writer, c.Writer.Flush)
-	})
-	return r
-}
-
-func TestFlow(t *testing.T) { flowtest.Run(t, newServer) }
 
 // c.AbortWithStatus sends the headers through WriteHeaderNow with no body:
 // the session commits first, and a change after it is saved on return.
 func TestWriteHeaderNow(t *testing.T) {
 	store := memstore.New(memstore.Options{})
 	defer store.Close()
-	m, err := session.New(session.Options{Secrets: []string{flowtest.Secret}, Store: store})
+	m, err := session.New(session.Options{Secrets: []string{testSecret}, Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +75,7 @@ func TestOutsideCookiePath(t *testing.T) {
 	store := memstore.New(memstore.Options{})
 	defer store.Close()
 	m, err := session.New(session.Options{
-		Secrets: []string{flowtest.Secret}, Store: store, Cookie: session.CookieOptions{Path: "/app"},
+		Secrets: []string{testSecret}, Store: store, Cookie: session.CookieOptions{Path: "/app"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@
 // With -store cookie the session is sealed in the cookie itself, as
 // @fastify/secure-session does: SESSION_KEY holds base64 keys,
 // comma-separated, the first sealing (make one with `go run
-// ./cmd/sessionkey`); or SESSION_SECRET (32+ bytes) and SESSION_SALT (16
+// ./sealed/cmd/sessionkey`); or SESSION_SECRET (32+ bytes) and SESSION_SALT (16
 // bytes, optional) derive one. Without them a development key is kept in
 // the data directory.
 //

@@ -21,8 +21,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // PostgresURLEnv names the environment variable that points the
@@ -182,12 +180,7 @@ func (s *PostgresServer) DurableCommits(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), pgReadyTimeout)
 	defer cancel()
-	c, err := pgx.Connect(ctx, s.URL())
-	if err != nil {
-		t.Fatalf("testenv: %v", err)
-	}
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "ALTER DATABASE postgres SET synchronous_commit = on"); err != nil {
+	if _, err := PSQL(ctx, s.URL(), "ALTER DATABASE postgres SET synchronous_commit = on"); err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
 }
@@ -230,9 +223,8 @@ func (s *PostgresServer) start() error {
 	ctx, cancel := context.WithTimeout(context.Background(), pgReadyTimeout)
 	defer cancel()
 	for {
-		c, err := pgx.Connect(ctx, s.URL())
+		_, err := PSQL(ctx, s.URL(), "SELECT 1")
 		if err == nil {
-			c.Close(ctx)
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -399,34 +391,61 @@ func freshDatabase(t testing.TB, serverURL string) string {
 	b := make([]byte, 8)
 	rand.Read(b)
 	name := "sessiontest_" + hex.EncodeToString(b)
-	quoted := pgx.Identifier{name}.Sanitize()
+	quoted := `"` + name + `"` // hex digits and an underscore: nothing to escape
 
 	ctx, cancel := context.WithTimeout(context.Background(), pgCmdTimeout)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, serverURL)
-	if err != nil {
-		t.Fatalf("testenv: connecting to %s: %v", PostgresURLEnv, err)
-	}
-	defer conn.Close(ctx)
 	// UTF8 whatever the server's default (pgx's simple protocol needs it),
 	// with the C locale, which every server has.
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+quoted+" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"); err != nil {
+	if _, err := PSQL(ctx, serverURL, "CREATE DATABASE "+quoted+" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"); err != nil {
 		t.Fatalf("testenv: creating a test database on %s (its role needs CREATEDB): %v", PostgresURLEnv, err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), pgCmdTimeout)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, serverURL)
-		if err != nil {
-			t.Errorf("testenv: dropping test database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
 		// WITH (FORCE) ends sessions the test left open (PostgreSQL 13+).
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+quoted+" WITH (FORCE)"); err != nil {
+		if _, err := PSQL(ctx, serverURL, "DROP DATABASE IF EXISTS "+quoted+" WITH (FORCE)"); err != nil {
 			t.Errorf("testenv: dropping test database %s: %v", name, err)
 		}
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// PSQL runs one SQL command on the database at url with psql (Debian's
+// postgresql-client, which the server package brings) and returns its
+// result unaligned, without headers or the trailing newline. It returns an
+// error with psql's message when the server cannot be reached or the
+// command fails. The test helpers use it so that this package needs no
+// PostgreSQL driver (the root module requires no driver).
+func PSQL(ctx context.Context, url, sql string) (string, error) {
+	bin, err := psqlPath()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, bin, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql)
+	// No PG* variable of the environment may redirect the command.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LC_ALL=C", "PGCONNECT_TIMEOUT=5"}
+	cmd.WaitDelay = 5 * time.Second
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("psql %q: %w: %s", sql, err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimRight(out.String(), "\n"), nil
+}
+
+// psqlPath finds psql on PATH or beside the newest server binaries.
+func psqlPath() (string, error) {
+	if p, err := exec.LookPath("psql"); err == nil {
+		return p, nil
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin/psql")
+	slices.Sort(dirs)
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if pgIsExecutable(dirs[i]) {
+			return dirs[i], nil
+		}
+	}
+	return "", errors.New("testenv: psql is not on PATH nor in /usr/lib/postgresql/*/bin: install the Debian package `postgresql` (or `postgresql-client`)")
 }

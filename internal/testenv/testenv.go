@@ -29,21 +29,34 @@ const (
 	stopTimeout = 5 * time.Second
 )
 
-// RepoRoot returns the directory holding go.mod, found by walking up from
-// the current working directory. It fails the test if there is none.
+// RepoRoot returns the repository's root: the directory holding go.work,
+// found by walking up from the current working directory, or, outside a
+// workspace, the nearest directory holding go.mod. It fails the test if
+// there is neither.
 func RepoRoot(t testing.TB) string {
 	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatalf("testenv: getwd: %v", err)
 	}
-	for dir := wd; ; {
-		if fi, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil && !fi.IsDir() {
+	for _, name := range []string{"go.work", "go.mod"} {
+		if dir, ok := findUp(wd, name); ok {
 			return dir
+		}
+	}
+	t.Fatalf("testenv: no go.work or go.mod found in %s or any parent directory", wd)
+	return ""
+}
+
+// findUp returns the first of dir and its parents that holds a file name.
+func findUp(dir, name string) (string, bool) {
+	for {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && !fi.IsDir() {
+			return dir, true
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatalf("testenv: no go.mod found in %s or any parent directory", wd)
+			return "", false
 		}
 		dir = parent
 	}

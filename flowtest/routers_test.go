@@ -1,4 +1,4 @@
-package routers_test
+package flowtest_test
 
 import (
 	"context"
