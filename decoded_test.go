@@ -27,7 +27,7 @@ func TestSharedDecodedRecordIsNotChanged(t *testing.T) {
 		"increment": func(s *session.Session) { s.Increment(context.Background(), "n", 1) },
 		"destroy":   func(s *session.Session) { s.Destroy(context.Background()) },
 		"regenerate": func(s *session.Session) {
-			s.Regenerate(context.Background(), false)
+			s.Regenerate(context.Background())
 		},
 	}
 	for kind, newM := range managers {

@@ -54,11 +54,11 @@
 //
 // Where this package deliberately differs from express-session:
 //
-//   - Sliding expiry is lazy (Options.RenewAfter): an unmodified session
+//   - Sliding expiry is lazy (Options.Renew): an unmodified session
 //     is touched, and a Rolling cookie re-sent, only once half of its
 //     lifetime has passed since its expiry was last set, not on every
 //     request. A session then ends between half a lifetime and a lifetime
-//     after its last request. RenewEveryRequest restores express-session's
+//     after its last request. RenewEveryRequest() restores express-session's
 //     behaviour.
 //   - The store write happens before the response headers go out, so the
 //     client's next request reads it (express-session sends the headers

@@ -77,6 +77,15 @@ var (
 	// ErrNoSession is returned by Session methods called on a nil *Session
 	// (From found no session: the middleware did not run for this request).
 	ErrNoSession = errors.New("session: no session in the request context")
+
+	// ErrInvalidFlash is returned by Session.Flash for an empty kind or
+	// message, and when the session's FlashKey, or the kind under it,
+	// holds a value that is not connect-flash's (an object of arrays).
+	ErrInvalidFlash = errors.New("session: invalid flash message")
+
+	// ErrNotInteger is returned by Session.Increment when the stored value
+	// is not an integer.
+	ErrNotInteger = errors.New("session: value is not an integer")
 )
 
 // errCommitFailed is what a handler's Write gets after the session could

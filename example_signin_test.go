@@ -26,7 +26,7 @@ func ExampleSession_SignIn() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		// (check the password first)
-		if err := session.From(r).SignIn(r.Context(), r.FormValue("user"), session.KeepSessionInfo()); err != nil {
+		if err := session.From(r).SignIn(r.Context(), r.FormValue("user"), session.KeepData()); err != nil {
 			http.Error(w, "sign-in failed", http.StatusServiceUnavailable)
 		}
 	})

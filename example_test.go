@@ -72,7 +72,7 @@ func ExampleGet() {
 func ExampleSession_Regenerate() {
 	login := func(w http.ResponseWriter, r *http.Request) {
 		s := session.From(r)
-		if err := s.Regenerate(r.Context(), true); err != nil {
+		if err := s.Regenerate(r.Context(), session.KeepData()); err != nil {
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}

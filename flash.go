@@ -3,7 +3,6 @@ package session
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -15,11 +14,6 @@ import (
 // added. A Node app with connect-flash on the same store and secret reads
 // the messages Go set with req.flash(kind), and Go reads the ones it set.
 const FlashKey = "flash"
-
-// ErrInvalidFlash is returned by Session.Flash for an empty kind or
-// message, and when the session's FlashKey, or the kind under it, holds a
-// value that is not connect-flash's (an object of arrays).
-var ErrInvalidFlash = errors.New("session: invalid flash message")
 
 // Flash adds msg to the flash messages of kind ("info", "error": any
 // non-empty name), after those already there, to be shown once by a later
@@ -72,10 +66,10 @@ func (s *Session) Flash(kind, msg string) error {
 		}
 	}
 	raw := encodeFlashes(kinds)
-	if err := s.k.checkSet(FlashKey, raw); err != nil {
+	if err := s.kind().checkSet(FlashKey, raw); err != nil {
 		return err
 	}
-	s.k.dataChanged()
+	s.kind().dataChanged()
 	s.setLocked(FlashKey, raw)
 	return nil
 }
@@ -111,7 +105,7 @@ func (s *Session) Flashes(kind string) []string {
 	if len(kinds) == 0 {
 		s.deleteLocked(FlashKey)
 	} else {
-		s.k.dataChanged()
+		s.kind().dataChanged()
 		s.setLocked(FlashKey, encodeFlashes(kinds))
 	}
 	return msgs

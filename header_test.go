@@ -79,7 +79,7 @@ func headerApp(t *testing.T) http.Handler {
 	mux.Handle("/count", counter)
 	mux.Handle("/read", reader)
 	mux.HandleFunc("/regenerate", func(w http.ResponseWriter, r *http.Request) {
-		if err := session.From(r).Regenerate(r.Context(), true); err != nil {
+		if err := session.From(r).Regenerate(r.Context(), session.KeepData()); err != nil {
 			http.Error(w, err.Error(), 500)
 		}
 	})
@@ -174,7 +174,7 @@ func TestHeaderLifecycle(t *testing.T) {
 			{"/read", "none", "0"}, // the client sends no token now
 			{"/count", "new", "1"},
 		}},
-		{"rolling re-sends the token on every response", session.Options{Rolling: true, RenewAfter: session.RenewEveryRequest}, []step{
+		{"rolling re-sends the token on every response", session.Options{Rolling: true, Renew: session.RenewEveryRequest()}, []step{
 			{"/read", "none", "0"}, // an uninitialized session is not sent
 			{"/count", "new", "1"},
 			{"/read", "same", "1"},

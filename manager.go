@@ -95,23 +95,9 @@ func (o *Options) isSecure(r *http.Request) bool {
 
 // newCookie returns the cookie attributes for a session generated for r.
 func (m *Manager) newCookie(r *http.Request, now time.Time) cookieData {
-	o := m.opts.Cookie
-	c := cookieData{
-		path:        o.Path,
-		domain:      o.Domain,
-		httpOnly:    !o.ScriptAccess,
-		sameSite:    o.SameSite,
-		partitioned: o.Partitioned,
-		priority:    o.Priority,
-	}
-	if o.MaxAge > 0 {
-		c.hasMaxAge, c.maxAge, c.expires = true, o.MaxAge, now.Add(o.MaxAge)
-	}
-	switch o.Secure {
-	case SecureAuto:
-		c.secureSet, c.secure = true, m.opts.isSecure(r)
-	case SecureAlways:
-		c.secureSet, c.secure = true, true
+	c := m.opts.cookieFor(r)
+	if c.hasMaxAge {
+		c.expires = now.Add(c.maxAge)
 	}
 	return c
 }

@@ -3,12 +3,14 @@ package session
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
 // Handler returns middleware that gives every request under the cookie
-// path a session, available to next through From. The per-request
-// algorithm is express-session's, in this order:
+// path a session, available to next through m.From (and From, for the
+// innermost session). The per-request algorithm is express-session's, in
+// this order:
 //
 //  1. Load: a valid signed cookie naming a stored session loads it; a
 //     missing, forged or unknown one starts a new session with a fresh ID.
@@ -19,29 +21,120 @@ import (
 //     touch it, then decide the cookie. See commit.
 //  4. Late changes, made after the headers went out, are saved when next
 //     returns; one that needed a new cookie is logged as ErrHeadersWritten.
+//
+// The cookie path is matched against the path the client sent
+// (Request.RequestURI), so under http.StripPrefix the middleware sees the
+// path before the prefix was stripped, as express-session matches
+// originalUrl under a mount. A request already inside this manager's
+// middleware is passed through as it is.
 func (m *Manager) Handler(next http.Handler) http.Handler {
+	return handle(&m.opts, m, next, func(r *http.Request) (*Session, error) {
+		ss, err := m.load(r)
+		if err != nil {
+			return nil, err
+		}
+		return &ss.Session, nil
+	})
+}
+
+// handle is the middleware both managers share: the cookie-path gate,
+// the load, the hand-over with the session in the request context under
+// owner's key, and the commit. load returns the request's session or an
+// error for the error handler.
+func handle(o *Options, owner any, next http.Handler, load func(*http.Request) (*Session, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, m.opts.Cookie.Path) {
+		if !strings.HasPrefix(requestPath(r), o.Cookie.Path) || r.Context().Value(owner) != nil {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if s := From(r); s != nil {
-			if ss, ok := s.k.(*serverSession); ok && ss.m == m {
-				next.ServeHTTP(w, r) // already inside this manager's middleware
-				return
-			}
-		}
-		ss, err := m.load(r)
+		s, err := load(r)
 		if err != nil {
-			m.opts.fail(w, r, "load session", err)
+			o.fail(w, r, "load session", err)
 			return
 		}
-		s := &ss.Session
-		sw := &ss.rw // one allocation for the session and its writer
-		*sw = responseWriter{ResponseWriter: w, s: s, r: r}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), contextKey{}, s)))
-		sw.finish()
+		// The writer and the context live in the session: one allocation.
+		s.rw = responseWriter{ResponseWriter: w, s: s, r: r}
+		s.ctx = sessionContext{Context: r.Context(), s: s, owner: owner}
+		next.ServeHTTP(&s.rw, r.WithContext(&s.ctx))
+		s.rw.finish()
 	})
+}
+
+// requestPath returns the path of the request as the client sent it, before
+// any http.StripPrefix, still percent-encoded (as a browser matches a
+// cookie's Path): express-session's parseurl.original(req).pathname. A
+// request built without RequestURI (a client-side request handed to a
+// handler directly) gives its URL's path.
+func requestPath(r *http.Request) string {
+	u := r.RequestURI
+	if u == "" || u[0] != '/' {
+		if u != "" && u != "*" {
+			if p, err := url.ParseRequestURI(u); err == nil {
+				return p.EscapedPath()
+			}
+		}
+		return r.URL.EscapedPath()
+	}
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
+// sessionContext is the request context the middleware hands to next: its
+// parent's values, and the session, under the key of the manager that owns
+// it and under innermostKey (From).
+type sessionContext struct {
+	context.Context
+	s     *Session
+	owner any // the *Manager or *SealedManager
+}
+
+// innermostKey is the context key of the session From returns.
+type innermostKey struct{}
+
+func (c *sessionContext) Value(key any) any {
+	if key == c.owner || key == (innermostKey{}) {
+		return c.s
+	}
+	return c.Context.Value(key)
+}
+
+// From returns the session of the innermost session middleware r passed
+// through, or nil when none ran for r (for example, a path outside the
+// cookie path). With one manager it is that manager's session; with two
+// (a Manager's Handler around a SealedManager's), use each manager's From.
+// (Node: req.session; Nest's @Session().)
+func From(r *http.Request) *Session {
+	return FromContext(r.Context())
+}
+
+// FromContext is From for a context; it returns nil when ctx holds no
+// session.
+func FromContext(ctx context.Context) *Session {
+	s, _ := ctx.Value(innermostKey{}).(*Session)
+	return s
+}
+
+// NewContext returns a copy of ctx carrying s as the innermost session,
+// the one From and FromContext return. It is for a handler's unit test,
+// with a Session built as a zero value: the middleware puts its sessions
+// in the request context itself.
+func NewContext(ctx context.Context, s *Session) context.Context {
+	return &sessionContext{Context: ctx, s: s, owner: innermostKey{}}
+}
+
+// From returns the session m's middleware gave r, or nil when it did not
+// run for r.
+func (m *Manager) From(r *http.Request) *Session {
+	s, _ := r.Context().Value(m).(*Session)
+	return s
+}
+
+// FromContext is m.From for a context.
+func (m *Manager) FromContext(ctx context.Context) *Session {
+	s, _ := ctx.Value(m).(*Session)
+	return s
 }
 
 // fail logs err once and lets the error handler answer.
@@ -59,14 +152,14 @@ func (s *Session) commit(h http.Header) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.committed = true
-	return s.k.commit(h)
+	return s.kind().commit(h)
 }
 
 // late handles changes made after commit, when the handler returns.
 func (s *Session) late() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.k.late()
+	s.kind().late()
 }
 
 // addSetCookie adds a Set-Cookie header and the headers that keep shared

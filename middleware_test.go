@@ -72,7 +72,7 @@ func TestSaveAndCookieDecisions(t *testing.T) {
 			[]step{{counter, true, "1"}, {counter, false, "2"}, {reader, false, "2"}}, 1},
 		{"with maxAge a modified session's cookie is re-sent", session.Options{Cookie: session.CookieOptions{MaxAge: time.Hour}},
 			[]step{{counter, true, "1"}, {counter, true, "2"}, {reader, false, "2"}}, 1},
-		{"rolling re-sends on every request", session.Options{Rolling: true, RenewAfter: session.RenewEveryRequest},
+		{"rolling re-sends on every request", session.Options{Rolling: true, Renew: session.RenewEveryRequest()},
 			[]step{{counter, true, "1"}, {reader, true, "1"}}, 1},
 		{"resave keeps the session stored", session.Options{Resave: true},
 			[]step{{counter, true, "1"}, {reader, false, "1"}}, 1},
@@ -332,7 +332,11 @@ func TestRegenerate(t *testing.T) {
 		res := serve(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s := session.From(r)
 			oldID = s.ID()
-			if err := s.Regenerate(r.Context(), keep); err != nil {
+			var opts []session.RegenerateOption
+			if keep {
+				opts = append(opts, session.KeepData())
+			}
+			if err := s.Regenerate(r.Context(), opts...); err != nil {
 				t.Fatal(err)
 			}
 			newID = s.ID()

@@ -71,7 +71,7 @@ func sameCounts(t *testing.T, what string, got, want map[string]int) {
 
 func TestObserverSeesEveryEventAndStoreCall(t *testing.T) {
 	rec := newRecorder()
-	m, _, _ := newManager(t, session.Options{Observer: rec, RenewAfter: session.RenewEveryRequest})
+	m, _, _ := newManager(t, session.Options{Observer: rec, Renew: session.RenewEveryRequest()})
 	h := m.Handler(authApp(t))
 	d := &device{h: h}
 

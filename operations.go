@@ -21,34 +21,30 @@ func (s *Session) Save(ctx context.Context) error {
 	if s.destroyed {
 		return ErrDestroyed
 	}
-	return s.k.save(ctx)
+	return s.kind().save(ctx)
 }
 
 // Regenerate gives the session a new ID, deletes the record under the old
-// one, and, unless keepData, empties it. Call it when privileges change,
-// at login above all, so an ID planted before login is worthless after it
-// (session fixation; OWASP "Renew the Session ID After Any Privilege
-// Level Change"). The cookie attributes are reset from the options. It
-// returns an error wrapping ErrStore when the old record cannot be deleted;
-// the session keeps its old ID then. A sealed session has no ID to renew:
-// as @fastify/secure-session's regenerate, it is emptied (unless keepData)
-// and sealed afresh.
-func (s *Session) Regenerate(ctx context.Context, keepData bool) error {
+// one and empties it, unless KeepData, which keeps the data and the
+// cookie's lifetime. Call it when privileges change, at login above all,
+// so an ID planted before login is worthless after it (session fixation;
+// OWASP "Renew the Session ID After Any Privilege Level Change"); SignIn
+// does it for you. It returns an error wrapping ErrStore when the old
+// record cannot be deleted; the session keeps its old ID then. A sealed
+// session has no ID to renew: it is emptied (unless KeepData) and sealed
+// afresh. (Node: express-session's req.session.regenerate, which keeps
+// nothing, and @fastify/secure-session's regenerate.)
+func (s *Session) Regenerate(ctx context.Context, opts ...RegenerateOption) error {
 	if s == nil {
 		return ErrNoSession
 	}
+	cfg := regenerateOptions(opts)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.destroyed {
 		return ErrDestroyed
 	}
-	if err := s.k.regenerate(ctx, keepData); err != nil {
-		return err
-	}
-	if !keepData {
-		s.clearLocked()
-	}
-	return nil
+	return s.regenerateKeeping(ctx, cfg.keep)
 }
 
 // clearLocked empties the data, remembering every key's value for the
@@ -75,7 +71,7 @@ func (s *Session) Destroy(ctx context.Context) error {
 	if s.destroyed {
 		return nil
 	}
-	if err := s.k.destroy(ctx); err != nil {
+	if err := s.kind().destroy(ctx); err != nil {
 		return err
 	}
 	s.destroyed = true
@@ -99,7 +95,7 @@ func (s *Session) Reload(ctx context.Context) error {
 	if s.destroyed {
 		return ErrDestroyed
 	}
-	return s.k.reload(ctx)
+	return s.kind().reload(ctx)
 }
 
 // Increment adds delta to the integer under key (a missing key counts as
@@ -125,5 +121,5 @@ func (s *Session) Increment(ctx context.Context, key string, delta int64) (int64
 	if s.destroyed {
 		return 0, ErrDestroyed
 	}
-	return s.k.increment(ctx, key, delta)
+	return s.kind().increment(ctx, key, delta)
 }

@@ -85,35 +85,32 @@ type Options struct {
 
 	// Rolling re-sends the cookie, extending its Expires by MaxAge, to a
 	// request that carried a valid session whenever the session's expiry
-	// is renewed (see RenewAfter): by default once more than half of its
+	// is renewed (see Renew): by default once more than half of its
 	// lifetime has passed since the last write or renewal, and with
-	// RenewAfter set to RenewEveryRequest on every response, which is
-	// express-session's rolling.
+	// RenewEveryRequest() on every response, which is express-session's
+	// rolling.
 	Rolling bool
 
-	// RenewAfter is lazy sliding expiry: the fraction of a session's
-	// lifetime that must have passed since its expiry was last set (a
-	// write or a renewal) before a request that modifies nothing extends
-	// it (a Touch of the store, and with Rolling a new cookie). Default
-	// 0.5, ASP.NET Core's sliding expiration: most requests of an active
-	// visitor then cost one store read and nothing else, where
-	// express-session touches the store on every request.
+	// Renew is lazy sliding expiry: when a request that modifies nothing
+	// extends the session's expiry (a Touch of the store, and with Rolling
+	// a new cookie). The default, RenewAfter(0.5), renews once more than
+	// half of the session's lifetime has passed since its expiry was last
+	// set (a write or a renewal), ASP.NET Core's sliding expiration: most
+	// requests of an active visitor then cost one store read and nothing
+	// else. (Node: express-session touches the store on every request,
+	// RenewEveryRequest.)
 	//
-	// The trade-off: a session now expires between (1-RenewAfter) and 1
-	// lifetime after its last request, not exactly one lifetime after.
-	// With IdleTimeout 30m and the default, a visitor idle for 15 to 30
-	// minutes may find the session ended; no session ever outlives
+	// The trade-off: with RenewAfter(f) a session expires between (1-f)
+	// and 1 lifetime after its last request, not exactly one lifetime
+	// after. With IdleTimeout 30m and the default, a visitor idle for 15
+	// to 30 minutes may find the session ended; no session ever outlives
 	// IdleTimeout without a request, and AbsoluteTimeout is unaffected. A
 	// session's lifetime is the shortest of the cookie's MaxAge (or
-	// DefaultStoreTTL without one) and IdleTimeout. A store that does not
-	// implement ExpiryReader cannot tell when the expiry was set, and is
-	// renewed on every request.
-	//
-	// RenewEveryRequest renews on every request (express-session's touch
-	// and rolling); RenewNever never renews an unmodified session (it
-	// expires one lifetime after its last write). Other values must be
-	// above 0 and below 1.
-	RenewAfter float64
+	// DefaultStoreTTL without one) and IdleTimeout. A store whose Get
+	// returns no expiry cannot tell when the expiry was set, and is
+	// renewed on every request. RenewNever never renews an unmodified
+	// session (it expires one lifetime after its last write).
+	Renew Renewal
 
 	// Unset says what happens to a stored session that a request emptied
 	// (Clear, or Delete of every key). See UnsetMode.
@@ -238,17 +235,6 @@ const (
 	UnsetDestroy
 )
 
-// RenewAfter values: renew the expiry on every request, as
-// express-session, or only when the session is written.
-const (
-	RenewEveryRequest = -1.0
-	RenewNever        = -2.0
-)
-
-// DefaultRenewAfter is the default Options.RenewAfter: renew once half of
-// the session's lifetime has passed.
-const DefaultRenewAfter = 0.5
-
 // DefaultName is the default cookie name, express-session's.
 const DefaultName = "connect.sid"
 
@@ -275,38 +261,11 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Store == nil {
 		return o, ErrNoStore
 	}
-	if o.Name == "" {
-		o.Name = DefaultName
+	if err := o.sharedDefaults(DefaultName); err != nil {
+		return o, err
 	}
-	if !tokenRE.MatchString(o.Name) {
-		return o, fmt.Errorf("%w: cookie name %q is not an HTTP token", ErrInvalidOption, o.Name)
-	}
-	c := &o.Cookie
-	if c.Path == "" {
-		c.Path = "/"
-	}
-	if !pathRE.MatchString(c.Path) {
-		return o, fmt.Errorf("%w: cookie path %q", ErrInvalidOption, c.Path)
-	}
-	if c.Domain != "" && !domainRE.MatchString(c.Domain) {
-		return o, fmt.Errorf("%w: cookie domain %q", ErrInvalidOption, c.Domain)
-	}
-	if c.MaxAge < 0 {
-		return o, fmt.Errorf("%w: negative cookie MaxAge %v", ErrInvalidOption, c.MaxAge)
-	}
-	if c.Secure < SecureAuto || c.Secure > SecureNever {
-		return o, fmt.Errorf("%w: SecureMode %d", ErrInvalidOption, c.Secure)
-	}
-	if c.SameSite < SameSiteLax || c.SameSite > SameSiteOmit {
-		return o, fmt.Errorf("%w: SameSite %d", ErrInvalidOption, c.SameSite)
-	}
-	if c.SameSite == SameSiteNone && c.Secure == SecureNever {
-		return o, fmt.Errorf("%w: SameSite=None needs Secure; browsers drop the cookie otherwise", ErrInvalidOption)
-	}
-	switch c.Priority {
-	case "", PriorityLow, PriorityMedium, PriorityHigh:
-	default:
-		return o, fmt.Errorf("%w: Priority %q", ErrInvalidOption, c.Priority)
+	if o.Cookie.MaxAge < 0 {
+		return o, fmt.Errorf("%w: negative cookie MaxAge %v", ErrInvalidOption, o.Cookie.MaxAge)
 	}
 	if o.Unset != UnsetKeep && o.Unset != UnsetDestroy {
 		return o, fmt.Errorf("%w: UnsetMode %d", ErrInvalidOption, o.Unset)
@@ -317,14 +276,8 @@ func (o Options) withDefaults() (Options, error) {
 	if o.StoreTimeout == 0 {
 		o.StoreTimeout = 5 * time.Second
 	}
-	if o.RenewAfter, err = renewAfter(o.RenewAfter); err != nil {
+	if err = o.Renew.validate(); err != nil {
 		return o, err
-	}
-	if o.UserKey == "" {
-		o.UserKey = DefaultUserKey
-	}
-	if err := checkKey(o.UserKey); err != nil {
-		return o, fmt.Errorf("%w: UserKey: %w", ErrInvalidOption, err)
 	}
 	if o.MaxSessionsPerUser < 0 {
 		return o, fmt.Errorf("%w: negative MaxSessionsPerUser", ErrInvalidOption)
@@ -338,12 +291,6 @@ func (o Options) withDefaults() (Options, error) {
 	if err = o.headerDefaults(); err != nil {
 		return o, err
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.ErrorHandler == nil {
-		o.ErrorHandler = DefaultErrorHandler
-	}
 	for i, s := range o.Secrets {
 		if len(s) < shortSecret {
 			o.Logger.Warn("session: secret is shorter than 32 bytes; use a long random secret",
@@ -353,28 +300,93 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// renewAfter validates a RenewAfter option and fills in its default.
-func renewAfter(f float64) (float64, error) {
-	switch {
-	case f == 0:
-		return DefaultRenewAfter, nil
-	case f == RenewEveryRequest || f == RenewNever || (f > 0 && f < 1):
-		return f, nil
+// sharedDefaults validates the options both managers have (the cookie
+// name and attributes, UserKey) and fills in their defaults, the name's
+// with name. The sealed manager keeps its shared options in an Options
+// with only these fields set.
+func (o *Options) sharedDefaults(name string) error {
+	if o.Name == "" {
+		o.Name = name
 	}
-	return f, fmt.Errorf("%w: RenewAfter %v: want a fraction above 0 and below 1, RenewEveryRequest or RenewNever", ErrInvalidOption, f)
+	if !tokenRE.MatchString(o.Name) {
+		return fmt.Errorf("%w: cookie name %q is not an HTTP token", ErrInvalidOption, o.Name)
+	}
+	c := &o.Cookie
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if !pathRE.MatchString(c.Path) {
+		return fmt.Errorf("%w: cookie path %q", ErrInvalidOption, c.Path)
+	}
+	if c.Domain != "" && !domainRE.MatchString(c.Domain) {
+		return fmt.Errorf("%w: cookie domain %q", ErrInvalidOption, c.Domain)
+	}
+	if c.Secure < SecureAuto || c.Secure > SecureNever {
+		return fmt.Errorf("%w: SecureMode %d", ErrInvalidOption, c.Secure)
+	}
+	if c.SameSite < SameSiteLax || c.SameSite > SameSiteOmit {
+		return fmt.Errorf("%w: SameSite %d", ErrInvalidOption, c.SameSite)
+	}
+	if c.SameSite == SameSiteNone && c.Secure == SecureNever {
+		return fmt.Errorf("%w: SameSite=None needs Secure; browsers drop the cookie otherwise", ErrInvalidOption)
+	}
+	switch c.Priority {
+	case "", PriorityLow, PriorityMedium, PriorityHigh:
+	default:
+		return fmt.Errorf("%w: Priority %q", ErrInvalidOption, c.Priority)
+	}
+	if o.UserKey == "" {
+		o.UserKey = DefaultUserKey
+	}
+	if err := checkKey(o.UserKey); err != nil {
+		return fmt.Errorf("%w: UserKey: %w", ErrInvalidOption, err)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.ErrorHandler == nil {
+		o.ErrorHandler = DefaultErrorHandler
+	}
+	return nil
 }
 
-// renewDue reports whether an unmodified session's expiry should be
-// renewed: renewing would move it from stored (zero: unknown) to next,
-// and the session lives lifetime from a renewal.
-func renewDue(f float64, stored, next time.Time, lifetime time.Duration) bool {
-	switch {
-	case f == RenewEveryRequest:
-		return true
-	case f == RenewNever:
-		return false
-	case stored.IsZero():
-		return true
+// cookieFor returns the cookie attributes o gives a session started on r,
+// for both kinds; a server-side session adds its expiry.
+func (o *Options) cookieFor(r *http.Request) cookieData {
+	oc := o.Cookie
+	c := cookieData{
+		path:        oc.Path,
+		domain:      oc.Domain,
+		httpOnly:    !oc.ScriptAccess,
+		sameSite:    oc.SameSite,
+		partitioned: oc.Partitioned,
+		priority:    oc.Priority,
 	}
-	return next.Sub(stored) > time.Duration(f*float64(lifetime))
+	if oc.MaxAge > 0 {
+		c.hasMaxAge, c.maxAge = true, oc.MaxAge
+	}
+	switch oc.Secure {
+	case SecureAuto:
+		c.secureSet, c.secure = true, o.isSecure(r)
+	case SecureAlways:
+		c.secureSet, c.secure = true, true
+	}
+	return c
+}
+
+// setCookie returns the Set-Cookie line for c under name, value already
+// encoded: every attribute, and Expires when c has an expiry.
+func (c *cookieData) setCookie(name, value string) setCookie {
+	return setCookie{
+		name:        name,
+		value:       value,
+		domain:      c.domain,
+		path:        c.path,
+		expires:     c.expires,
+		httpOnly:    c.httpOnly,
+		secure:      c.secure,
+		partitioned: c.partitioned,
+		priority:    c.priority,
+		sameSite:    c.sameSite,
+	}
 }

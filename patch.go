@@ -56,10 +56,6 @@ func (p *Patch) WithBase(base []byte) *Patch {
 	return p
 }
 
-// ErrNotInteger is returned by Session.Increment when the stored value is
-// not an integer.
-var ErrNotInteger = fmt.Errorf("session: value is not an integer")
-
 // Apply returns the stored record with the patch applied: the patch's cookie, its
 // keys set or deleted, its increments added to the stored values (a
 // missing value counts as 0). A nil or empty record is an empty session.

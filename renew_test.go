@@ -56,7 +56,7 @@ func storedSession(t *testing.T, st session.Store, maxAge time.Duration, exp tim
 }
 
 // An unmodified session's expiry is renewed (one Touch, and with Rolling
-// a new cookie) only once RenewAfter of its lifetime has passed since the
+// a new cookie) only once Options.Renew says it is due since the
 // store's expiry was last set; then to exactly now + lifetime.
 func TestLazyRenewal(t *testing.T) {
 	const hour = time.Hour
@@ -71,11 +71,11 @@ func TestLazyRenewal(t *testing.T) {
 		{"fresh: no renewal", session.Options{}, hour, 59 * time.Minute, false, 0},
 		{"under half gone", session.Options{}, hour, 31 * time.Minute, false, 0},
 		{"over half gone", session.Options{}, hour, 29 * time.Minute, true, hour},
-		{"a fraction of 0.9: 40 minutes gone is too soon", session.Options{RenewAfter: 0.9}, hour, 20 * time.Minute, false, 0},
-		{"a fraction of 0.9: 55 minutes gone", session.Options{RenewAfter: 0.9}, hour, 5 * time.Minute, true, hour},
-		{"a fraction of 0.1: 7 minutes gone", session.Options{RenewAfter: 0.1}, hour, 53 * time.Minute, true, hour},
-		{"every request", session.Options{RenewAfter: session.RenewEveryRequest}, hour, 59*time.Minute + 59*time.Second, true, hour},
-		{"never", session.Options{RenewAfter: session.RenewNever}, hour, time.Minute, false, 0},
+		{"a fraction of 0.9: 40 minutes gone is too soon", session.Options{Renew: session.RenewAfter(0.9)}, hour, 20 * time.Minute, false, 0},
+		{"a fraction of 0.9: 55 minutes gone", session.Options{Renew: session.RenewAfter(0.9)}, hour, 5 * time.Minute, true, hour},
+		{"a fraction of 0.1: 7 minutes gone", session.Options{Renew: session.RenewAfter(0.1)}, hour, 53 * time.Minute, true, hour},
+		{"every request", session.Options{Renew: session.RenewEveryRequest()}, hour, 59*time.Minute + 59*time.Second, true, hour},
+		{"never", session.Options{Renew: session.RenewNever()}, hour, time.Minute, false, 0},
 		{"idle timeout is the lifetime: 6 of 10 minutes gone", session.Options{IdleTimeout: 10 * time.Minute}, hour, 4 * time.Minute, true, 10 * time.Minute},
 		{"idle timeout is the lifetime: 4 of 10 minutes gone", session.Options{IdleTimeout: 10 * time.Minute}, hour, 6 * time.Minute, false, 0},
 		{"browser-session cookie: DefaultStoreTTL", session.Options{}, 0, 11 * hour, true, session.DefaultStoreTTL},
@@ -122,7 +122,7 @@ func TestLazyRenewal(t *testing.T) {
 	}
 }
 
-// Session.Touch renews whatever RenewAfter says, as express-session's
+// Session.Touch renews whatever Options.Renew says, as express-session's
 // touch; a write renews through the write itself (no Touch after it).
 func TestTouchAndWritesRenew(t *testing.T) {
 	st := &touchLog{Store: newMemStore(t)}
@@ -140,7 +140,7 @@ func TestTouchAndWritesRenew(t *testing.T) {
 }
 
 // Near the absolute timeout the store expiry is the end already: nothing
-// to renew, and a session past it is gone whatever RenewAfter says.
+// to renew, and a session past it is gone whatever Options.Renew says.
 func TestRenewalKeepsAbsoluteTimeout(t *testing.T) {
 	st := &touchLog{Store: newMemStore(t)}
 	m, _, _ := newManager(t, session.Options{Store: st, AbsoluteTimeout: 2 * time.Hour, Cookie: session.CookieOptions{MaxAge: time.Hour}})
@@ -154,16 +154,32 @@ func TestRenewalKeepsAbsoluteTimeout(t *testing.T) {
 	}
 }
 
-func TestRenewAfterValidation(t *testing.T) {
-	for _, f := range []float64{1, 1.5, -0.5, -3, math.NaN(), math.Inf(1)} {
-		_, err := session.New(session.Options{Secrets: []string{testSecret}, Store: newMemStore(t), RenewAfter: f})
+func TestRenewValidation(t *testing.T) {
+	for _, f := range []float64{0, 1, 1.5, -0.5, -3, math.NaN(), math.Inf(1)} {
+		_, err := session.New(session.Options{Secrets: []string{testSecret}, Store: newMemStore(t), Renew: session.RenewAfter(f)})
 		if !errors.Is(err, session.ErrInvalidOption) {
-			t.Errorf("RenewAfter %v: %v, want ErrInvalidOption", f, err)
+			t.Errorf("RenewAfter(%v): %v, want ErrInvalidOption", f, err)
 		}
 	}
-	for _, f := range []float64{0, 0.01, 0.5, 0.99, session.RenewEveryRequest, session.RenewNever} {
-		if _, err := session.New(session.Options{Secrets: []string{testSecret}, Store: newMemStore(t), RenewAfter: f}); err != nil {
-			t.Errorf("RenewAfter %v: %v", f, err)
+	for _, r := range []session.Renewal{{}, session.RenewAfter(0.01), session.RenewAfter(0.5), session.RenewAfter(0.99), session.RenewEveryRequest(), session.RenewNever()} {
+		if _, err := session.New(session.Options{Secrets: []string{testSecret}, Store: newMemStore(t), Renew: r}); err != nil {
+			t.Errorf("%v: %v", r, err)
+		}
+	}
+}
+
+func TestRenewalString(t *testing.T) {
+	for _, tc := range []struct {
+		r    session.Renewal
+		want string
+	}{
+		{session.Renewal{}, "RenewAfter(0.5)"},
+		{session.RenewAfter(0.25), "RenewAfter(0.25)"},
+		{session.RenewEveryRequest(), "RenewEveryRequest"},
+		{session.RenewNever(), "RenewNever"},
+	} {
+		if got := tc.r.String(); got != tc.want {
+			t.Errorf("String() = %q, want %q", got, tc.want)
 		}
 	}
 }

@@ -39,17 +39,16 @@ type SealedOptions struct {
 	// Expiry is how long sealed data stays valid after its last write
 	// (the plugin's expiry, "__ts" + expiry). Default 86401 seconds, the
 	// plugin's default. Writes and Touch extend it, and so does a read
-	// once RenewAfter of it has passed.
+	// once Renew says it is due.
 	Expiry time.Duration
-	// RenewAfter is lazy sliding expiry for sealed data: a request that
+	// Renew is lazy sliding expiry for sealed data: when a request that
 	// changes nothing seals the data again, with a fresh "__ts" and
-	// cookie, once more than this fraction of Expiry has passed since the
-	// last write. Default 0.5: an active visitor's session does not
-	// expire, and most responses carry no cookie. RenewNever keeps
-	// @fastify/secure-session's behaviour (reads never extend the expiry);
-	// RenewEveryRequest seals on every response. Other values must be
-	// above 0 and below 1.
-	RenewAfter float64
+	// cookie. The default, RenewAfter(0.5), does once more than half of
+	// Expiry has passed since the last write: an active visitor's session
+	// does not expire, and most responses carry no cookie. RenewNever()
+	// keeps @fastify/secure-session's behaviour (reads never extend the
+	// expiry); RenewEveryRequest() seals on every response.
+	Renew Renewal
 	// TrustProxy makes X-Forwarded-Proto decide SecureAuto.
 	TrustProxy bool
 	// UserKey is the key a sign-in is kept under, default "passport", as
@@ -83,7 +82,7 @@ type SealedManager struct {
 	opts       Options // the shared options: Name, Cookie, TrustProxy, ErrorHandler, Logger
 	sealer     Sealer
 	expiry     time.Duration
-	renewAfter float64 // SealedOptions.RenewAfter, validated
+	renew      Renewal // SealedOptions.Renew, validated
 	opened     openedCache
 	maxPayload int
 }
@@ -94,32 +93,24 @@ func NewSealed(o SealedOptions) (*SealedManager, error) {
 	if o.Sealer == nil {
 		return nil, fmt.Errorf("session.NewSealed: %w: a Sealer is required", ErrInvalidOption)
 	}
-	if o.Name == "" {
-		o.Name = DefaultSealedName
-	}
 	if o.Expiry == 0 {
 		o.Expiry = DefaultExpiry
 	}
 	if o.Expiry < time.Second {
 		return nil, fmt.Errorf("session.NewSealed: %w: Expiry %v under a second", ErrInvalidOption, o.Expiry)
 	}
-	renew, err := renewAfter(o.RenewAfter)
-	if err != nil {
+	if err := o.Renew.validate(); err != nil {
 		return nil, fmt.Errorf("session.NewSealed: %w", err)
 	}
-	if o.Cookie.MaxAge%time.Second != 0 {
-		return nil, fmt.Errorf("session.NewSealed: %w: Cookie.MaxAge %v is not whole seconds", ErrInvalidOption, o.Cookie.MaxAge)
+	if o.Cookie.MaxAge < 0 || o.Cookie.MaxAge%time.Second != 0 {
+		return nil, fmt.Errorf("session.NewSealed: %w: Cookie.MaxAge %v is not a whole number of seconds", ErrInvalidOption, o.Cookie.MaxAge)
 	}
-	// The server-side validation applies to the shared fields; a
-	// placeholder secret and store satisfy the rest.
-	shared, err := Options{
-		Name: o.Name, Secrets: []string{"unused-unused-unused-unused-unused"}, Store: noStore{},
-		Cookie: o.Cookie, TrustProxy: o.TrustProxy, UserKey: o.UserKey, Observer: o.Observer, ErrorHandler: o.ErrorHandler, Logger: o.Logger,
-	}.withDefaults()
-	if err != nil {
+	shared := Options{Name: o.Name, Cookie: o.Cookie, TrustProxy: o.TrustProxy, UserKey: o.UserKey,
+		Observer: o.Observer, ErrorHandler: o.ErrorHandler, Logger: o.Logger}
+	if err := shared.sharedDefaults(DefaultSealedName); err != nil {
 		return nil, fmt.Errorf("session.NewSealed: %w", err)
 	}
-	m := &SealedManager{opts: shared, sealer: o.Sealer, expiry: o.Expiry, renewAfter: renew, opened: newOpenedCache()}
+	m := &SealedManager{opts: shared, sealer: o.Sealer, expiry: o.Expiry, renew: o.Renew, opened: newOpenedCache()}
 	m.maxPayload = m.payloadBudget()
 	if m.maxPayload <= 0 {
 		return nil, fmt.Errorf("session.NewSealed: %w: cookie name and attributes leave no room for data", ErrInvalidOption)
@@ -157,22 +148,28 @@ func (m *SealedManager) payloadBudget() int {
 
 // Handler returns middleware that opens the request's sealed cookie into a
 // session (an empty one when it is missing, forged, expired or garbage),
-// hands it to next through From, and seals it into the response's cookie
+// hands it to next through m.From (and From), and seals it into the response's cookie
 // just before the headers go out when it changed. A session too large for
-// a cookie is answered by the error handler, never silently dropped.
+// a cookie is answered by the error handler, never silently dropped. As
+// Manager.Handler, it handles only requests under Cookie.Path, matched
+// against the path the client sent.
 func (m *SealedManager) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s := From(r); s != nil {
-			if ss, ok := s.k.(*sealedSession); ok && ss.sm == m {
-				next.ServeHTTP(w, r)
-				return
-			}
-		}
-		s := &m.open(r).Session
-		sw := &responseWriter{ResponseWriter: w, s: s, r: r}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), contextKey{}, s)))
-		sw.finish()
+	return handle(&m.opts, m, next, func(r *http.Request) (*Session, error) {
+		return &m.open(r).Session, nil
 	})
+}
+
+// From returns the session m's middleware gave r, or nil when it did not
+// run for r.
+func (m *SealedManager) From(r *http.Request) *Session {
+	s, _ := r.Context().Value(m).(*Session)
+	return s
+}
+
+// FromContext is m.From for a context.
+func (m *SealedManager) FromContext(ctx context.Context) *Session {
+	s, _ := ctx.Value(m).(*Session)
+	return s
 }
 
 // open returns the session sealed in r's cookie, or a new empty one.
@@ -180,7 +177,7 @@ func (m *SealedManager) open(r *http.Request) *sealedSession {
 	now := time.Now()
 	s := &sealedSession{sm: m, ts: jsSeconds(now)}
 	s.k, s.req, s.vals = s, r, map[string]json.RawMessage{}
-	s.cookie = m.cookieFor(r)
+	s.cookie = m.opts.cookieFor(r)
 	sent, ok := cookieSent(r.Header, m.opts.Name)
 	if !ok {
 		return s
@@ -212,32 +209,7 @@ func (m *SealedManager) open(r *http.Request) *sealedSession {
 	return s
 }
 
-// cookieFor returns the cookie attributes for a sealed session on r.
-func (m *SealedManager) cookieFor(r *http.Request) cookieData {
-	o := m.opts.Cookie
-	c := cookieData{path: o.Path, domain: o.Domain, httpOnly: !o.ScriptAccess, sameSite: o.SameSite,
-		partitioned: o.Partitioned, priority: o.Priority}
-	if o.MaxAge > 0 {
-		c.hasMaxAge, c.maxAge = true, o.MaxAge
-	}
-	switch o.Secure {
-	case SecureAuto:
-		c.secure = m.opts.isSecure(r)
-	case SecureAlways:
-		c.secure = true
-	}
-	return c
-}
-
 // jsSeconds is JavaScript's Math.round(Date.now()/1000).
 func jsSeconds(t time.Time) int64 {
 	return int64(math.Round(float64(t.UnixMilli()) / 1000))
 }
-
-// noStore satisfies Options validation for the sealed manager; it is never
-// called.
-type noStore struct{}
-
-func (noStore) Get(context.Context, string) ([]byte, error)          { return nil, ErrNotFound }
-func (noStore) Set(context.Context, string, []byte, time.Time) error { return nil }
-func (noStore) Destroy(context.Context, string) error                { return nil }

@@ -221,7 +221,7 @@ func (s *sealedSession) commit(h http.Header) error {
 	renewing := false
 	if !s.changed && !s.cookieDirty {
 		now := time.Now()
-		if !s.loadedSealed || !renewDue(m.renewAfter, s.expires(), now.Add(m.expiry), m.expiry) {
+		if !s.loadedSealed || !m.renew.due(s.expires(), now.Add(m.expiry), m.expiry) {
 			if s.decoded != nil {
 				// Opened and left as it was: the next request with this
 				// cookie takes its data from the cache.
@@ -230,7 +230,7 @@ func (s *sealedSession) commit(h http.Header) error {
 			}
 			return nil
 		}
-		// Unchanged, but RenewAfter of its expiry has passed: seal it
+		// Unchanged, but its renewal is due: seal it
 		// again with a fresh "__ts" (lazy sliding expiry).
 		s.ts, renewing = jsSeconds(now), true
 	}
@@ -260,9 +260,7 @@ func (s *sealedSession) commit(h http.Header) error {
 }
 
 func (s *sealedSession) sealedCookie(value string) setCookie {
-	c := setCookie{name: s.sm.opts.Name, value: value, domain: s.cookie.domain, path: s.cookie.path,
-		httpOnly: s.cookie.httpOnly, secure: s.cookie.secure, partitioned: s.cookie.partitioned,
-		priority: s.cookie.priority, sameSite: s.cookie.sameSite}
+	c := s.cookie.setCookie(s.sm.opts.Name, value)
 	if s.cookie.hasMaxAge {
 		c.withMaxAge, c.maxAge = true, int64((s.cookie.maxAge+time.Second-1)/time.Second)
 	}

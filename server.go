@@ -14,8 +14,7 @@ import (
 // The Session it embeds is the one handlers see.
 type serverSession struct {
 	Session
-	m  *Manager
-	rw responseWriter // the middleware's writer for this request
+	m *Manager
 
 	id          string // current ID
 	originalID  string // ID at load or generation; differs after Regenerate
@@ -28,7 +27,7 @@ type serverSession struct {
 	saved     bool  // the store holds this state (express's savedHash)
 	savedID   string
 	wrote     bool      // this request wrote the record (its expiry is fresh)
-	renew     bool      // Touch was called: renew the expiry whatever RenewAfter says
+	renew     bool      // Touch was called: renew the expiry whatever Renew says
 	storedExp time.Time // the loaded record's expiry in the store; zero if unknown
 
 	// The cookie and creation time as loaded, to tell whether a record
@@ -62,10 +61,10 @@ func (s *serverSession) touch(now time.Time) {
 }
 
 // renewDue reports whether an unmodified loaded session's expiry is due
-// for renewal at now (Options.RenewAfter).
+// for renewal at now (Options.Renew).
 func (s *serverSession) renewDue(now time.Time) bool {
 	m := s.m
-	return s.renew || renewDue(m.opts.RenewAfter, s.storedExp, m.storeExpiry(s, now), m.lifetime(s))
+	return s.renew || m.opts.Renew.due(s.storedExp, m.storeExpiry(s, now), m.lifetime(s))
 }
 
 func (s *serverSession) expires() time.Time { return s.cookie.expires }

@@ -34,7 +34,7 @@ func (s *serverSession) commit(h http.Header) error {
 	save := s.shouldSave()
 	// An unmodified loaded session's expiry is renewed (touched in the
 	// store, and with Rolling re-sent in the cookie) only once
-	// RenewAfter of its lifetime has passed. After a write in this
+	// its renewal is due (Options.Renew). After a write in this
 	// request, such as an Increment, the store's expiry is already
 	// fresh: express-session would touch again, one round trip for
 	// nothing.
@@ -121,17 +121,7 @@ func (s *serverSession) addCookie(h http.Header, expire bool) {
 		s.addHeader(h, expire)
 		return
 	}
-	c := setCookie{
-		name:        m.opts.Name,
-		domain:      s.cookie.domain,
-		path:        s.cookie.path,
-		expires:     s.cookie.expires,
-		httpOnly:    s.cookie.httpOnly,
-		secure:      s.cookie.secure,
-		partitioned: s.cookie.partitioned,
-		priority:    s.cookie.priority,
-		sameSite:    s.cookie.sameSite,
-	}
+	c := s.cookie.setCookie(m.opts.Name, "")
 	if expire {
 		c.expires = time.Unix(0, 0)
 	} else {

@@ -2,7 +2,6 @@ package session
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -21,6 +20,19 @@ import (
 // decodes. A change is saved by the middleware when the response starts
 // (before its headers go out, so the client's next request sees it), or
 // at once by Save.
+//
+// A nil *Session, what From returns where no middleware ran, is an empty
+// session that cannot change: methods that read return the zero value
+// (ID "", IsNew false, Get false), methods that return an error return
+// ErrNoSession, and the others (Delete, Clear, Touch, SetMaxAge) do
+// nothing.
+//
+// A zero Session, new(Session), is a working session outside any
+// middleware, for a handler's unit test: put it in the request with
+// NewContext, run the handler, then read what it set. Its data lives in
+// the Session only (Save stores nothing, Increment adds to its own value);
+// it has no ID and is new; the operations on a user's sessions return
+// ErrNoIndex.
 type Session struct {
 	mu  sync.Mutex
 	k   kind // the server-side or sealed half: *serverSession or *sealedSession
@@ -42,23 +54,12 @@ type Session struct {
 	cookieDirty bool       // SetMaxAge since the last save
 	destroyed   bool
 	committed   bool // the middleware made its cookie decision
-}
 
-// From returns the session the middleware put in r's context, or nil when
-// the middleware did not run for r (for example, a path outside the cookie
-// path). It is the Go counterpart of Nest's @Session() and req.session.
-func From(r *http.Request) *Session {
-	return FromContext(r.Context())
+	// The middleware's writer and request context for this request, kept
+	// here so that one allocation holds them and the session.
+	rw  responseWriter
+	ctx sessionContext
 }
-
-// FromContext is From for a context; it returns nil when ctx holds no
-// session.
-func FromContext(ctx context.Context) *Session {
-	s, _ := ctx.Value(contextKey{}).(*Session)
-	return s
-}
-
-type contextKey struct{}
 
 // ID returns the session ID. It changes after Regenerate. A nil session
 // has the ID "".
@@ -68,18 +69,18 @@ func (s *Session) ID() string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.k.sessionID()
+	return s.kind().sessionID()
 }
 
 // IsNew reports whether the session was created by this request rather
-// than loaded from the store.
+// than loaded from the store (or its cookie). A nil session is not new.
 func (s *Session) IsNew() bool {
 	if s == nil {
-		return true
+		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.k.isNew()
+	return s.kind().isNew()
 }
 
 // Get returns the value stored under key decoded into a T, and whether it
@@ -134,10 +135,10 @@ func (s *Session) Set(key string, v any) error {
 	if s.destroyed {
 		return ErrDestroyed
 	}
-	if err := s.k.checkSet(key, raw); err != nil {
+	if err := s.kind().checkSet(key, raw); err != nil {
 		return err
 	}
-	s.k.dataChanged()
+	s.kind().dataChanged()
 	s.setLocked(key, raw)
 	return nil
 }
@@ -155,9 +156,9 @@ func checkKey(key string) error {
 func (s *Session) own() {
 	if s.shared {
 		s.keys, s.vals, s.shared = slices.Clone(s.keys), maps.Clone(s.vals), false
-		if s.vals == nil {
-			s.vals = make(map[string]json.RawMessage)
-		}
+	}
+	if s.vals == nil { // shared and empty, or a zero Session
+		s.vals = make(map[string]json.RawMessage)
 	}
 	s.decoded = nil
 }
@@ -212,7 +213,7 @@ func (s *Session) deleteLocked(key string) {
 		return
 	}
 	s.own()
-	s.k.dataChanged()
+	s.kind().dataChanged()
 	s.remember(key, old, true)
 	delete(s.vals, key)
 	if i, ok := slices.BinarySearch(s.keys, key); ok {
@@ -246,7 +247,7 @@ func (s *Session) Keys() []string {
 // Touch resets the cookie's expiry to now plus its max age, as
 // express-session's touch, and has the middleware renew the session's
 // expiry in the store at the end of this request (and re-send the cookie
-// with Options.Rolling) whatever Options.RenewAfter says. It makes no
+// with Options.Rolling) whatever Options.Renew says. It makes no
 // store call itself. On a sealed session it extends the data's expiry and
 // re-sends the cookie, as @fastify/secure-session's touch.
 func (s *Session) Touch() {
@@ -255,7 +256,7 @@ func (s *Session) Touch() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.k.touch(time.Now())
+	s.kind().touch(time.Now())
 }
 
 func (s *Session) touchLocked(now time.Time) {
@@ -293,7 +294,7 @@ func (s *Session) Expires() time.Time {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.k.expires()
+	return s.kind().expires()
 }
 
 // dataDirty reports whether the data differs from the last load or save.

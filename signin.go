@@ -30,13 +30,13 @@ type signInMeta struct {
 	User string  `json:"user"`
 }
 
-// regenerateKeeping is the regeneration of SignIn and SignOut: with keep,
-// the data and the cookie (a "remember me" max age) carry over, as
-// Passport's keepSessionInfo merges the old session, cookie included, into
-// the new one; without it the session starts empty.
+// regenerateKeeping is the regeneration of Regenerate, SignIn and SignOut:
+// with keep (KeepData), the data and the cookie (a "remember me" max age)
+// carry over; without it the session starts empty, its cookie attributes
+// from the options.
 func (s *Session) regenerateKeeping(ctx context.Context, keep bool) error {
 	cookie := s.cookie
-	if err := s.k.regenerate(ctx, keep); err != nil {
+	if err := s.kind().regenerate(ctx, keep); err != nil {
 		return err
 	}
 	if keep {
@@ -50,21 +50,32 @@ func (s *Session) regenerateKeeping(ctx context.Context, keep bool) error {
 // maxUserAgent bounds the User-Agent kept with a sign-in.
 const maxUserAgent = 256
 
-// SignInOption changes how SignIn and SignOut treat the session's data.
-type SignInOption func(*signInConfig)
+// RegenerateOption changes how Regenerate, SignIn and SignOut treat the
+// session's data when they give it a new ID.
+type RegenerateOption func(*regenerateConfig)
 
-type signInConfig struct{ keep bool }
+type regenerateConfig struct{ keep bool }
 
-// KeepSessionInfo keeps the session's data across the new ID that SignIn
-// and SignOut give it (Passport's keepSessionInfo): a visit count or a
-// cart survives signing in. Without it the session starts empty.
-func KeepSessionInfo() SignInOption {
-	return func(c *signInConfig) { c.keep = true }
+func regenerateOptions(opts []RegenerateOption) regenerateConfig {
+	var cfg regenerateConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
+
+// KeepData keeps the session's data, and its cookie's lifetime (a
+// SetMaxAge "remember me"), across the new ID that Regenerate, SignIn and
+// SignOut give it: a visit count or a cart survives signing in. Without
+// it the session starts empty. (Node: Passport's keepSessionInfo, which
+// merges the old session, cookie included, into the new one.)
+func KeepData() RegenerateOption {
+	return func(c *regenerateConfig) { c.keep = true }
 }
 
 // SignIn signs user in as Passport's req.login does: it regenerates the
 // session (a new ID, the old record deleted: an ID planted before the
-// sign-in is worthless after it), empties it unless KeepSessionInfo,
+// sign-in is worthless after it), empties it unless KeepData,
 // stores user under Options.UserKey as {"user": user}, and saves before
 // returning, so the next request, on Go or on Node, is signed in. user is
 // a non-empty string or an integer, Passport's usual serialized forms; it
@@ -75,7 +86,7 @@ func KeepSessionInfo() SignInOption {
 // ago are ended beyond the cap. It returns an error wrapping
 // ErrInvalidUser for another kind of user, ErrStore when the store fails;
 // the session is not signed in then.
-func (s *Session) SignIn(ctx context.Context, user any, opts ...SignInOption) error {
+func (s *Session) SignIn(ctx context.Context, user any, opts ...RegenerateOption) error {
 	if s == nil {
 		return ErrNoSession
 	}
@@ -83,10 +94,7 @@ func (s *Session) SignIn(ctx context.Context, user any, opts ...SignInOption) er
 	if err != nil {
 		return err
 	}
-	var cfg signInConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := regenerateOptions(opts)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.destroyed {
@@ -95,8 +103,11 @@ func (s *Session) SignIn(ctx context.Context, user any, opts ...SignInOption) er
 	if err := s.regenerateKeeping(ctx, cfg.keep); err != nil {
 		return fmt.Errorf("sign in: %w", err)
 	}
-	key := s.k.options().UserKey
-	ua := strings.ToValidUTF8(s.req.UserAgent(), "")
+	key := s.kind().options().UserKey
+	var ua string
+	if s.req != nil { // nil on a zero Session
+		ua = strings.ToValidUTF8(s.req.UserAgent(), "")
+	}
 	for len(ua) > maxUserAgent {
 		_, n := utf8.DecodeLastRuneInString(ua)
 		ua = ua[:len(ua)-n]
@@ -108,16 +119,16 @@ func (s *Session) SignIn(ctx context.Context, user any, opts ...SignInOption) er
 		k string
 		v json.RawMessage
 	}{{key, pp}, {signInKey, meta}} {
-		if err := s.k.checkSet(kv.k, kv.v); err != nil {
+		if err := s.kind().checkSet(kv.k, kv.v); err != nil {
 			return fmt.Errorf("sign in: %w", err)
 		}
-		s.k.dataChanged()
+		s.kind().dataChanged()
 		s.setLocked(kv.k, kv.v)
 	}
-	if err := s.k.save(ctx); err != nil {
+	if err := s.kind().save(ctx); err != nil {
 		return fmt.Errorf("sign in: %w", err)
 	}
-	if ss, ok := s.k.(*serverSession); ok && ss.m.opts.MaxSessionsPerUser > 0 {
+	if ss, ok := s.kind().(*serverSession); ok && ss.m.opts.MaxSessionsPerUser > 0 {
 		ss.m.enforceCap(ctx, name, ss.id)
 	}
 	return nil
@@ -126,33 +137,30 @@ func (s *Session) SignIn(ctx context.Context, user any, opts ...SignInOption) er
 // SignOut signs the user out as Passport's req.logout does: it removes
 // the user (the object under Options.UserKey stays, empty of it), saves,
 // so the old cookie replayed is not signed in, then regenerates the
-// session, empty unless KeepSessionInfo. Signing out a session nobody is
+// session, empty unless KeepData. Signing out a session nobody is
 // signed in to still gives it a new ID. It returns an error wrapping
 // ErrStore when the store fails.
-func (s *Session) SignOut(ctx context.Context, opts ...SignInOption) error {
+func (s *Session) SignOut(ctx context.Context, opts ...RegenerateOption) error {
 	if s == nil {
 		return ErrNoSession
 	}
-	var cfg signInConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := regenerateOptions(opts)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.destroyed {
 		return ErrDestroyed
 	}
-	key := s.k.options().UserKey
+	key := s.kind().options().UserKey
 	if old, ok := s.vals[key]; ok {
 		if pp, changed := withoutUser(old); changed {
-			s.k.dataChanged()
+			s.kind().dataChanged()
 			s.setLocked(key, pp)
 		}
 	}
 	if _, ok := s.vals[signInKey]; ok {
 		s.deleteLocked(signInKey)
 	}
-	if err := s.k.save(ctx); err != nil {
+	if err := s.kind().save(ctx); err != nil {
 		return fmt.Errorf("sign out: %w", err)
 	}
 	if err := s.regenerateKeeping(ctx, cfg.keep); err != nil {
@@ -170,7 +178,7 @@ func (s *Session) User() (string, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return userOf(s.vals[s.k.options().UserKey])
+	return userOf(s.vals[s.kind().options().UserKey])
 }
 
 // userJSON encodes a user for the record: a non-empty string or an

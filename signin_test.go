@@ -32,9 +32,9 @@ func authApp(t *testing.T) http.Handler {
 		http.Error(w, err.Error(), code)
 	}
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
-		var opts []session.SignInOption
+		var opts []session.RegenerateOption
 		if r.FormValue("keep") == "1" {
-			opts = append(opts, session.KeepSessionInfo())
+			opts = append(opts, session.KeepData())
 		}
 		var user any = r.FormValue("user")
 		if r.FormValue("number") == "1" {
@@ -45,9 +45,9 @@ func authApp(t *testing.T) http.Handler {
 		}
 	})
 	mux.HandleFunc("/logout", func(w http.ResponseWriter, r *http.Request) {
-		var opts []session.SignInOption
+		var opts []session.RegenerateOption
 		if r.FormValue("keep") == "1" {
-			opts = append(opts, session.KeepSessionInfo())
+			opts = append(opts, session.KeepData())
 		}
 		if err := session.From(r).SignOut(r.Context(), opts...); err != nil {
 			fail(w, err)
@@ -141,7 +141,7 @@ func TestSignInRegeneratesAndStoresThePassportShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(got["passport"]) != `{"user":"alice"}` || string(got["visits"]) != "1" {
-		t.Errorf("record after sign-in with KeepSessionInfo = %s; want passport {\"user\":\"alice\"} and visits 1", rec)
+		t.Errorf("record after sign-in with KeepData = %s; want passport {\"user\":\"alice\"} and visits 1", rec)
 	}
 	if _, me := d.get(t, "/me"); me != "alice" {
 		t.Errorf("User() = %q, want alice", me)
@@ -187,7 +187,7 @@ func TestSignInWithoutKeepEmptiesAndNumberUsersStayNumbers(t *testing.T) {
 	if _, me := d.get(t, "/me"); me != "42" {
 		t.Errorf("User() = %q, want 42", me)
 	}
-	// Sign-out with KeepSessionInfo keeps the emptied object, as Passport.
+	// Sign-out with KeepData keeps the emptied object, as Passport.
 	d.get(t, "/logout?keep=1")
 	rec, _ = store.Get(context.Background(), idOf(t, d.cookie))
 	got = nil
@@ -383,14 +383,14 @@ func idOf(t *testing.T, pair string) string {
 	return v[:i]
 }
 
-// KeepSessionInfo carries the cookie over too, as Passport's merge does:
+// KeepData carries the cookie over too, as Passport's merge does:
 // a "remember me" set before signing in survives it.
 func TestSignInKeepsRememberMe(t *testing.T) {
 	m, _, _ := newManager(t, session.Options{})
 	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := session.From(r)
 		s.SetMaxAge(time.Hour)
-		if err := s.SignIn(r.Context(), "erin", session.KeepSessionInfo()); err != nil {
+		if err := s.SignIn(r.Context(), "erin", session.KeepData()); err != nil {
 			t.Error(err)
 		}
 	}))

@@ -43,7 +43,7 @@ type Toucher interface {
 // ExpiryReader is a Store that returns a record together with the time it
 // will forget it, in one call (one round trip). The Manager reads sessions
 // with it, to renew an unmodified session's expiry only when
-// Options.RenewAfter of its lifetime has passed; with a Store that lacks
+// Options.Renew says it is due has passed; with a Store that lacks
 // it, every request renews. A wrapper that embeds a store and overrides
 // Get must override GetExpiry too: the Manager reads through GetExpiry
 // when the store has it.

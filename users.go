@@ -230,7 +230,7 @@ func (m *Manager) enforceCap(ctx context.Context, user, current string) {
 // ownUser returns the manager and the signed-in user of s, whose lock is
 // held.
 func (s *Session) ownUser() (*serverSession, string, error) {
-	ss, ok := s.k.(*serverSession)
+	ss, ok := s.kind().(*serverSession)
 	if !ok {
 		return nil, "", ErrNoIndex // a sealed session has no server-side record
 	}

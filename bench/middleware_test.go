@@ -88,7 +88,11 @@ var peers = []peer{
 		if err != nil {
 			tb.Fatal(err)
 		}
-		m, err := sealed.New(sealed.Options{Keys: []sealed.Key{k}, Logger: quiet})
+		box, err := sealed.NewBox(k)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		m, err := session.NewSealed(session.SealedOptions{Sealer: box, Logger: quiet})
 		if err != nil {
 			tb.Fatal(err)
 		}

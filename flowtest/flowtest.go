@@ -292,7 +292,11 @@ func newSealedApp(t *testing.T, newServer func(Manager, *Routes) http.Handler) *
 		t.Fatal(err)
 	}
 	logs := &logRecorder{}
-	m, err := sealed.New(sealed.Options{Keys: []sealed.Key{key}, Logger: slog.New(logs)})
+	box, err := sealed.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := session.NewSealed(session.SealedOptions{Sealer: box, Logger: slog.New(logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +411,7 @@ func signIn(t *testing.T, a *app) {
 		t.Fatal("the jar still holds the cookie from before the sign-in")
 	}
 	a.want(t, "GET", "/user", User)
-	a.want(t, "GET", "/count", "1") // SignIn without KeepSessionInfo empties the session
+	a.want(t, "GET", "/count", "1") // SignIn without KeepData empties the session
 	if a.store == nil {
 		return
 	}

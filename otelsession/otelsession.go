@@ -1,7 +1,7 @@
 // Package otelsession reports what a session.Manager or a sealed
 // session manager does as OpenTelemetry traces and metrics: set the
 // *Observer that New returns as session.Options.Observer (or
-// sealed.Options.Observer).
+// session.SealedOptions.Observer).
 //
 // It lives in a module of its own, so the session package itself never
 // imports OpenTelemetry.

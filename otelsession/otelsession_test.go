@@ -551,7 +551,11 @@ func TestObserverSealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sm, err := sealed.New(sealed.Options{Keys: []sealed.Key{key}, Observer: obs})
+	box, err := sealed.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := session.NewSealed(session.SealedOptions{Sealer: box, Observer: obs})
 	if err != nil {
 		t.Fatal(err)
 	}

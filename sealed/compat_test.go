@@ -76,19 +76,22 @@ func atoi(t *testing.T, s string) int {
 // Visits alternating between Fastify and Go count on without a reset.
 func TestAlternatingWithFastify(t *testing.T) {
 	const secret = "averylogphrasebiggerthanthirtytwochars"
+	derived, err := sealed.DeriveKey(secret, []byte("mq9hDxBVDbspDR6n"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		env  []string
-		opts sealed.Options
+		key  sealed.Key
 	}{
-		{"raw key", []string{"SESSION_KEY=" + testKey.String()}, sealed.Options{Keys: []sealed.Key{testKey}}},
-		{"secret and salt", []string{"SESSION_SECRET=" + secret, "SESSION_SALT=mq9hDxBVDbspDR6n"},
-			sealed.Options{Secret: secret, Salt: []byte("mq9hDxBVDbspDR6n")}},
+		{"raw key", []string{"SESSION_KEY=" + testKey.String()}, testKey},
+		{"secret and salt", []string{"SESSION_SECRET=" + secret, "SESSION_SALT=mq9hDxBVDbspDR6n"}, derived},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			base := fastifyApp(t, tt.env...)
-			m := newManager(t, tt.opts)
+			m := newManager(t, session.SealedOptions{}, tt.key)
 			cookie := ""
 			var n int
 			for want := 1; want <= 6; want++ {
@@ -112,7 +115,7 @@ func TestRotationWithFastify(t *testing.T) {
 	_, cookie := visitNode(t, oldNode, "/", "")
 	// Go, rotated to a new key, reads it and re-seals with the new key on
 	// a read-only request.
-	rotated := newManager(t, sealed.Options{Keys: []sealed.Key{newKey, testKey}})
+	rotated := newManager(t, session.SealedOptions{}, newKey, testKey)
 	res := serve(rotated.Handler(reader), cookie)
 	if bodyOf(res) != "1" || pair(res) == "" {
 		t.Fatalf("Go on an old-key cookie: visits %q, Set-Cookie %q; want 1 and a re-sealed cookie", bodyOf(res), pair(res))
@@ -124,7 +127,7 @@ func TestRotationWithFastify(t *testing.T) {
 		t.Fatalf("Fastify on the new key: counted %d, want 2", n)
 	}
 	// And the reverse: Fastify rotated to [new, old] reads a Go old-key cookie.
-	_, goOld := visitGo(t, newManager(t, sealed.Options{Keys: []sealed.Key{testKey}}), "")
+	_, goOld := visitGo(t, newManager(t, session.SealedOptions{}, testKey), "")
 	rotatedNode := fastifyApp(t, "SESSION_KEY="+newKey.String()+","+testKey.String())
 	if n, _ := visitNode(t, rotatedNode, "/", goOld); n != 2 {
 		t.Fatalf("rotated Fastify on Go's old-key cookie: counted %d, want 2", n)

@@ -6,15 +6,27 @@
 // open, and a cookie opened with an older key is re-sealed with the first),
 // or a secret of at least 32 bytes and a 16-byte salt through Argon2id.
 //
-// The session API is the one of package session: handlers call
-// session.From(r) and do not change when the session kind does.
+// A Box is the session.Sealer that session.NewSealed takes; the session
+// API is the one of package session, so handlers call session.From(r) and
+// do not change when the session kind does.
 //
-//	key, _ := sealed.ParseKey(os.Getenv("SESSION_KEY")) // from `go run ./sealed/cmd/sessionkey`
-//	m, err := sealed.New(sealed.Options{Keys: []sealed.Key{key}})
+//	key, err := sealed.ParseKey(os.Getenv("SESSION_KEY")) // from `go run ./sealed/cmd/sessionkey`
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	box, err := sealed.NewBox(key) // more keys: the first seals, all open
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	m, err := session.NewSealed(session.SealedOptions{Sealer: box})
 //	if err != nil {
 //		log.Fatal(err)
 //	}
 //	http.Handle("/", m.Handler(visits))
+//
+// DeriveKey turns a secret of at least 32 bytes and a salt into a key as
+// the plugin's secret and salt options do (Argon2id, about a second: do
+// it once, at start-up).
 //
 // A cookie holds about 2.6 KB of JSON; Session.Set returns
 // session.ErrCookieTooLarge past that (SealedManager.MaxPayload gives the

@@ -49,7 +49,4 @@ func TestKeyErrors(t *testing.T) {
 	if _, err := NewBox(); !errors.Is(err, ErrNoKey) {
 		t.Errorf("NewBox(): %v", err)
 	}
-	if _, err := New(Options{}); !errors.Is(err, ErrNoKey) {
-		t.Errorf("New without key: %v", err)
-	}
 }

@@ -33,15 +33,22 @@ var reader = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, strconv.Itoa(n))
 })
 
-func newManager(t *testing.T, o sealed.Options) *session.SealedManager {
+// newManager returns a sealed manager for o, sealing with keys (testKey
+// when none).
+func newManager(t *testing.T, o session.SealedOptions, keys ...sealed.Key) *session.SealedManager {
 	t.Helper()
-	if o.Keys == nil && o.Secret == "" {
-		o.Keys = []sealed.Key{testKey}
+	if len(keys) == 0 {
+		keys = []sealed.Key{testKey}
 	}
+	box, err := sealed.NewBox(keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Sealer = box
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	m, err := sealed.New(o)
+	m, err := session.NewSealed(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +76,7 @@ func pair(res *http.Response) string {
 }
 
 func TestCountsWithNoStore(t *testing.T) {
-	m := newManager(t, sealed.Options{})
+	m := newManager(t, session.SealedOptions{})
 	srv := httptest.NewServer(m.Handler(counter))
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
@@ -90,7 +97,7 @@ func TestCountsWithNoStore(t *testing.T) {
 }
 
 func TestReadOnlyRequestSendsNothing(t *testing.T) {
-	m := newManager(t, sealed.Options{})
+	m := newManager(t, session.SealedOptions{})
 	cookie := pair(serve(m.Handler(counter), ""))
 	res := serve(m.Handler(reader), cookie)
 	if bodyOf(res) != "1" || res.Header.Get("Set-Cookie") != "" {
@@ -102,10 +109,10 @@ func TestReadOnlyRequestSendsNothing(t *testing.T) {
 }
 
 func TestBadCookiesAreEmptySessions(t *testing.T) {
-	m := newManager(t, sealed.Options{})
+	m := newManager(t, session.SealedOptions{})
 	good := pair(serve(m.Handler(counter), ""))
 	other, _ := sealed.GenerateKey()
-	foreign := pair(serve(newManager(t, sealed.Options{Keys: []sealed.Key{other}}).Handler(counter), ""))
+	foreign := pair(serve(newManager(t, session.SealedOptions{}, other).Handler(counter), ""))
 	expired := "session=Ud96okFkWI6vUcvhUV%2FyMV%2Bx6B%2BUyis27Z%2B%2B05Gj7i0Ndsxs3sS%2FhnIYAJhG9Q%3D%3D%3BgIGCg4SFhoeIiYqLjI2Oj5CRkpOUlZaX"
 	for name, cookie := range map[string]string{
 		"tampered":       good[:20] + "A" + good[21:],
@@ -126,7 +133,7 @@ func TestBadCookiesAreEmptySessions(t *testing.T) {
 func TestExpiredVectorOpensUnderLongExpiry(t *testing.T) {
 	// §4.8's cookie has __ts 1700000000: expired under the default expiry,
 	// valid under one long enough.
-	m := newManager(t, sealed.Options{Expiry: 100 * 365 * 24 * time.Hour})
+	m := newManager(t, session.SealedOptions{Expiry: 100 * 365 * 24 * time.Hour})
 	expired := "session=Ud96okFkWI6vUcvhUV%2FyMV%2Bx6B%2BUyis27Z%2B%2B05Gj7i0Ndsxs3sS%2FhnIYAJhG9Q%3D%3D%3BgIGCg4SFhoeIiYqLjI2Oj5CRkpOUlZaX"
 	if got := bodyOf(serve(m.Handler(reader), expired)); got != "1" {
 		t.Fatalf("vector under a long expiry: visits %q, want 1", got)
@@ -134,10 +141,10 @@ func TestExpiredVectorOpensUnderLongExpiry(t *testing.T) {
 }
 
 func TestKeyRotationReissues(t *testing.T) {
-	oldM := newManager(t, sealed.Options{})
+	oldM := newManager(t, session.SealedOptions{})
 	cookie := pair(serve(oldM.Handler(counter), ""))
 	newKey, _ := sealed.GenerateKey()
-	rotated := newManager(t, sealed.Options{Keys: []sealed.Key{newKey, testKey}})
+	rotated := newManager(t, session.SealedOptions{}, newKey, testKey)
 	res := serve(rotated.Handler(reader), cookie)
 	if bodyOf(res) != "1" {
 		t.Fatal("old-key cookie did not open after rotation")
@@ -146,14 +153,14 @@ func TestKeyRotationReissues(t *testing.T) {
 	if again == "" || again == cookie {
 		t.Fatalf("read-only request on an old-key cookie: Set-Cookie %q; want it re-sealed", again)
 	}
-	onlyNew := newManager(t, sealed.Options{Keys: []sealed.Key{newKey}})
+	onlyNew := newManager(t, session.SealedOptions{}, newKey)
 	if got := bodyOf(serve(onlyNew.Handler(reader), again)); got != "1" {
 		t.Fatalf("re-sealed cookie does not open with the new key alone: %q", got)
 	}
 }
 
 func TestDestroySendsDeletionCookie(t *testing.T) {
-	m := newManager(t, sealed.Options{})
+	m := newManager(t, session.SealedOptions{})
 	cookie := pair(serve(m.Handler(counter), ""))
 	res := serve(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := session.From(r).Destroy(r.Context()); err != nil {
@@ -167,11 +174,11 @@ func TestDestroySendsDeletionCookie(t *testing.T) {
 }
 
 func TestRegenerateAndMaxAge(t *testing.T) {
-	m := newManager(t, sealed.Options{})
+	m := newManager(t, session.SealedOptions{})
 	cookie := pair(serve(m.Handler(counter), ""))
 	res := serve(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := session.From(r)
-		if err := s.Regenerate(r.Context(), false); err != nil {
+		if err := s.Regenerate(r.Context()); err != nil {
 			t.Error(err)
 		}
 		s.Set("user", "alice")
@@ -186,7 +193,7 @@ func TestRegenerateAndMaxAge(t *testing.T) {
 }
 
 func TestTooLargeIsAnError(t *testing.T) {
-	m := newManager(t, sealed.Options{})
+	m := newManager(t, session.SealedOptions{})
 	limit := m.MaxPayload()
 	if limit < 2500 || limit > 2800 {
 		t.Fatalf("MaxPayload = %d, want about 2.6 KB", limit)

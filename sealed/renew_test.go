@@ -1,6 +1,7 @@
 package sealed_test
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"testing"
@@ -25,27 +26,27 @@ func sealedAt(t *testing.T, age time.Duration) string {
 	return "session=" + url.QueryEscape(v)
 }
 
-// A read re-seals the data, with a fresh expiry, only once RenewAfter of
-// Expiry has passed since the last write; RenewNever is the plugin's
+// A read re-seals the data, with a fresh expiry, only once Renew says it is due
+// (RenewAfter(0.5) of Expiry by default) has passed since the last write; RenewNever is the plugin's
 // behaviour (reads never extend), RenewEveryRequest re-seals every time.
 func TestSealedLazyRenewal(t *testing.T) {
 	tests := []struct {
 		name  string
-		renew float64
+		renew session.Renewal
 		age   time.Duration // of the data, with Expiry 1 hour
 		want  bool          // a new cookie
 	}{
-		{"fresh", 0, time.Minute, false},
-		{"under half", 0, 29 * time.Minute, false},
-		{"over half", 0, 31 * time.Minute, true},
-		{"0.9, 50 minutes", 0.9, 50 * time.Minute, false},
-		{"0.9, 55 minutes", 0.9, 55 * time.Minute, true},
-		{"never, 59 minutes", session.RenewNever, 59 * time.Minute, false},
-		{"every request, 1 second", session.RenewEveryRequest, time.Second, true},
+		{"fresh", session.Renewal{}, time.Minute, false},
+		{"under half", session.Renewal{}, 29 * time.Minute, false},
+		{"over half", session.Renewal{}, 31 * time.Minute, true},
+		{"0.9, 50 minutes", session.RenewAfter(0.9), 50 * time.Minute, false},
+		{"0.9, 55 minutes", session.RenewAfter(0.9), 55 * time.Minute, true},
+		{"never, 59 minutes", session.RenewNever(), 59 * time.Minute, false},
+		{"every request, 1 second", session.RenewEveryRequest(), time.Second, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newManager(t, sealed.Options{Expiry: time.Hour, RenewAfter: tt.renew})
+			m := newManager(t, session.SealedOptions{Expiry: time.Hour, Renew: tt.renew})
 			res := serve(m.Handler(reader), sealedAt(t, tt.age))
 			if got := bodyOf(res); got != "1" {
 				t.Fatalf("visits %q, want 1", got)
@@ -62,7 +63,7 @@ func TestSealedLazyRenewal(t *testing.T) {
 			if bodyOf(again) != "1" {
 				t.Fatal("the renewed cookie lost the data")
 			}
-			if tt.renew != session.RenewEveryRequest && pair(again) != "" {
+			if tt.renew != session.RenewEveryRequest() && pair(again) != "" {
 				t.Fatal("the renewed cookie was renewed again at once")
 			}
 		})
@@ -71,8 +72,9 @@ func TestSealedLazyRenewal(t *testing.T) {
 
 func TestSealedRenewAfterValidation(t *testing.T) {
 	for _, f := range []float64{1, -0.5, 2} {
-		if _, err := sealed.New(sealed.Options{Keys: []sealed.Key{testKey}, RenewAfter: f}); err == nil {
-			t.Errorf("RenewAfter %v accepted", f)
+		box, _ := sealed.NewBox(testKey)
+		if _, err := session.NewSealed(session.SealedOptions{Sealer: box, Renew: session.RenewAfter(f)}); !errors.Is(err, session.ErrInvalidOption) {
+			t.Errorf("RenewAfter(%v): %v, want ErrInvalidOption", f, err)
 		}
 	}
 }

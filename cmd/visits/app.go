@@ -140,7 +140,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := session.From(r)
-	if err := s.SignIn(r.Context(), user, session.KeepSessionInfo()); err != nil {
+	if err := s.SignIn(r.Context(), user, session.KeepData()); err != nil {
 		a.fail(w, "sign in", err)
 		return
 	}
@@ -159,7 +159,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 	s := session.From(r)
 	if _, ok := s.User(); ok {
-		if err := s.SignOut(r.Context(), session.KeepSessionInfo()); err != nil {
+		if err := s.SignOut(r.Context(), session.KeepData()); err != nil {
 			a.fail(w, "sign out", err)
 			return
 		}

@@ -110,17 +110,18 @@ func TestSealedKeys(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	other, _ := sealed.GenerateKey()
 
-	var o sealed.Options
-	if err := sealedKeys(&o, env(map[string]string{"SESSION_KEY": other.String() + ", " + fastifyTestKey}), t.TempDir(), log); err != nil || len(o.Keys) != 2 || o.Keys[0] != other {
-		t.Fatalf("SESSION_KEY with two keys: %v, %d keys", err, len(o.Keys))
+	keys, err := sealedKeys(env(map[string]string{"SESSION_KEY": other.String() + ", " + fastifyTestKey}), t.TempDir(), log)
+	if err != nil || len(keys) != 2 || keys[0] != other {
+		t.Fatalf("SESSION_KEY with two keys: %v, %d keys", err, len(keys))
 	}
-	o = sealed.Options{}
-	if err := sealedKeys(&o, env(map[string]string{"SESSION_KEY": "short"}), t.TempDir(), log); !errors.Is(err, sealed.ErrKeySize) {
+	if _, err := sealedKeys(env(map[string]string{"SESSION_KEY": "short"}), t.TempDir(), log); !errors.Is(err, sealed.ErrKeySize) {
 		t.Fatalf("bad SESSION_KEY: %v, want ErrKeySize", err)
 	}
-	o = sealed.Options{}
-	if err := sealedKeys(&o, env(map[string]string{"SESSION_SECRET": "s", "SESSION_SALT": "mq9hDxBVDbspDR6n"}), t.TempDir(), log); err != nil || o.Secret != "s" || string(o.Salt) != "mq9hDxBVDbspDR6n" {
-		t.Fatalf("secret and salt: %v %+v", err, o)
+	const secret = "a secret of at least thirty-two bytes"
+	keys, err = sealedKeys(env(map[string]string{"SESSION_SECRET": secret, "SESSION_SALT": "mq9hDxBVDbspDR6n"}), t.TempDir(), log)
+	want, _ := sealed.DeriveKey(secret, []byte("mq9hDxBVDbspDR6n"))
+	if err != nil || len(keys) != 1 || keys[0] != want {
+		t.Fatalf("secret and salt: %v, %d keys, want the key DeriveKey gives", err, len(keys))
 	}
 	if _, _, err := newSessions(context.Background(), config{store: "cookie", dataDir: t.TempDir()}, env(map[string]string{"SESSION_SECRET": "too short"}), log); !errors.Is(err, sealed.ErrSecretTooShort) {
 		t.Fatalf("short SESSION_SECRET: %v, want ErrSecretTooShort", err)
@@ -128,14 +129,15 @@ func TestSealedKeys(t *testing.T) {
 
 	// No key: a development key, kept across restarts.
 	dir := t.TempDir()
-	var first, second sealed.Options
-	if err := sealedKeys(&first, env(nil), dir, log); err != nil {
+	first, err := sealedKeys(env(nil), dir, log)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sealedKeys(&second, env(nil), dir, log); err != nil {
+	second, err := sealedKeys(env(nil), dir, log)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Keys[0] != second.Keys[0] {
+	if first[0] != second[0] {
 		t.Fatal("development key changed across restarts")
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "dev-key")); err != nil || fi.Mode().Perm() != 0o600 {

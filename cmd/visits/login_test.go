@@ -53,7 +53,7 @@ func TestSignInKeepsVisits(t *testing.T) {
 		t.Errorf("session ID unchanged by sign-in: %q", afterID)
 	}
 
-	// The visits survive the sign-in (KeepSessionInfo).
+	// The visits survive the sign-in (KeepData).
 	res = v.get("/")
 	wantPage(t, res, visits(3))
 	if !signedInAs(res.body, "alice") {

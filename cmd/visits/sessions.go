@@ -39,11 +39,15 @@ func (w withAPI) API() middleware { return w.api }
 func newSessions(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger) (middleware, func(), error) {
 	cookie := session.CookieOptions{MaxAge: cfg.maxAge}
 	if cfg.store == "cookie" {
-		o := sealed.Options{TrustProxy: cfg.trustProxy, Cookie: cookie, Logger: log, Observer: cfg.observer}
-		if err := sealedKeys(&o, getenv, cfg.dataDir, log); err != nil {
+		keys, err := sealedKeys(getenv, cfg.dataDir, log)
+		if err != nil {
 			return nil, nil, err
 		}
-		m, err := sealed.New(o)
+		box, err := sealed.NewBox(keys...)
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := session.NewSealed(session.SealedOptions{Sealer: box, TrustProxy: cfg.trustProxy, Cookie: cookie, Logger: log, Observer: cfg.observer})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -85,9 +89,11 @@ func newSessions(ctx context.Context, cfg config, getenv func(string) string, lo
 	}, nil
 }
 
-// sealedKeys fills the keys of o from SESSION_KEY, or SESSION_SECRET and
-// SESSION_SALT, or a development key kept in dataDir/dev-key.
-func sealedKeys(o *sealed.Options, getenv func(string) string, dataDir string, log *slog.Logger) error {
+// sealedKeys returns the keys of sealed sessions from SESSION_KEY, or
+// derived from SESSION_SECRET and SESSION_SALT (about a second), or a
+// development key kept in dataDir/dev-key.
+func sealedKeys(getenv func(string) string, dataDir string, log *slog.Logger) ([]sealed.Key, error) {
+	var keys []sealed.Key
 	if env := getenv("SESSION_KEY"); env != "" {
 		for _, s := range strings.Split(env, ",") {
 			if s = strings.TrimSpace(s); s == "" {
@@ -95,21 +101,25 @@ func sealedKeys(o *sealed.Options, getenv func(string) string, dataDir string, l
 			}
 			k, err := sealed.ParseKey(s)
 			if err != nil {
-				return fmt.Errorf("SESSION_KEY: %w", err)
+				return nil, fmt.Errorf("SESSION_KEY: %w", err)
 			}
-			o.Keys = append(o.Keys, k)
+			keys = append(keys, k)
 		}
-		if len(o.Keys) == 0 {
-			return errors.New("SESSION_KEY holds no key")
+		if len(keys) == 0 {
+			return nil, errors.New("SESSION_KEY holds no key")
 		}
-		return nil
+		return keys, nil
 	}
 	if secret := getenv("SESSION_SECRET"); secret != "" {
-		o.Secret = secret
-		if salt := getenv("SESSION_SALT"); salt != "" {
-			o.Salt = []byte(salt)
+		var salt []byte
+		if s := getenv("SESSION_SALT"); s != "" {
+			salt = []byte(s)
 		}
-		return nil
+		k, err := sealed.DeriveKey(secret, salt)
+		if err != nil {
+			return nil, fmt.Errorf("SESSION_SECRET: %w", err)
+		}
+		return []sealed.Key{k}, nil
 	}
 	path := filepath.Join(dataDir, "dev-key")
 	b, err := os.ReadFile(path)
@@ -117,23 +127,22 @@ func sealedKeys(o *sealed.Options, getenv func(string) string, dataDir string, l
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if k, err = sealed.GenerateKey(); err != nil {
-			return err
+			return nil, err
 		}
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return fmt.Errorf("development key: %w", err)
+			return nil, fmt.Errorf("development key: %w", err)
 		}
 		if err := os.WriteFile(path, []byte(k.String()+"\n"), 0o600); err != nil {
-			return fmt.Errorf("development key: %w", err)
+			return nil, fmt.Errorf("development key: %w", err)
 		}
 	case err != nil:
-		return fmt.Errorf("development key: %w", err)
+		return nil, fmt.Errorf("development key: %w", err)
 	default:
 		if k, err = sealed.ParseKey(string(b)); err != nil {
-			return fmt.Errorf("development key %s: %w", path, err)
+			return nil, fmt.Errorf("development key %s: %w", path, err)
 		}
 	}
 	log.Warn("visits: SESSION_KEY is not set; using the development key kept in "+path+
 		"; set SESSION_KEY in production", "path", path)
-	o.Keys = []sealed.Key{k}
-	return nil
+	return []sealed.Key{k}, nil
 }

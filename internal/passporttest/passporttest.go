@@ -4,7 +4,7 @@
 // Session.SignIn, SignOut and User in Go, on one store. It signs in and
 // out on either side and checks both agree, that the session is
 // regenerated and the old record gone, that a replayed cookie is not
-// signed in, that keepSessionInfo and KeepSessionInfo store the same
+// signed in, that keepSessionInfo and KeepData store the same
 // shape, and that a number user stays a number.
 package passporttest
 
@@ -87,9 +87,9 @@ func newEnv(t *testing.T, node string, store session.Store, record func(*testing
 
 // passportGoRoutes are the Node app's routes in Go.
 func passportGoRoutes() http.Handler {
-	keep := func(r *http.Request) []session.SignInOption {
+	keep := func(r *http.Request) []session.RegenerateOption {
 		if r.URL.Query().Get("keep") == "1" {
-			return []session.SignInOption{session.KeepSessionInfo()}
+			return []session.RegenerateOption{session.KeepData()}
 		}
 		return nil
 	}
@@ -388,10 +388,10 @@ func run(t *testing.T, e *passportEnv) {
 		}
 	})
 
-	// (e) keepSessionInfo and KeepSessionInfo(): a visit count counted on
+	// (e) keepSessionInfo and KeepData(): a visit count counted on
 	// both sides survives a sign-in on either, and the sign-out after it.
 	for _, side := range []string{"node", "go"} {
-		t.Run("KeepSessionInfo/SignInOn"+sideName[side], func(t *testing.T) {
+		t.Run("KeepData/SignInOn"+sideName[side], func(t *testing.T) {
 			b := e.browser()
 			b.do(t, other(side), "GET", "/")
 			before := b.do(t, side, "GET", "/")
