@@ -4,7 +4,7 @@ FUZZTIME ?= 2m
 FUZZSMOKE ?= 20000x
 STATICCHECK = v0.8.2
 # Fuzz targets: package:Target.
-FUZZ_TARGETS = .:FuzzUnsignValue .:FuzzCookieValue .:FuzzDecodeRecord .:FuzzPatchApply .:FuzzMiddleware .:FuzzRecordUser .:FuzzHeaderToken .:FuzzScanSealed ./sealed:FuzzOpen ./memstore:FuzzRecordRoundTrip
+FUZZ_TARGETS = .:FuzzUnsignValue ./internal/cookie:FuzzValue .:FuzzDecodeRecord .:FuzzPatchApply .:FuzzMiddleware .:FuzzRecordUser .:FuzzHeaderToken .:FuzzScanSealed ./sealed:FuzzOpen ./memstore:FuzzRecordRoundTrip
 
 # Every module of the workspace, from the use block of go.work.
 MODULES := $(shell sed -n 's/^\t\(\.[^ ]*\)$$/\1/p' go.work)

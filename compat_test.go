@@ -122,7 +122,7 @@ func TestExpressSessionToGo(t *testing.T) {
 	if err != nil || id != v.ID {
 		t.Fatalf("Go re-sent %q (id %q, %v): want express's ID re-signed with the first secret", sent, id, err)
 	}
-	b, _ := store.Get(context.Background(), v.ID)
+	b, _, _ := store.Get(context.Background(), v.ID)
 	// express-session's maxAge setter can store 3599999 for an hour (it
 	// counts from its own clock reading): Go keeps whatever Node stored.
 	maxAge := regexp.MustCompile(`"originalMaxAge":\d+`).Find(rec)
@@ -162,7 +162,7 @@ func TestGoSessionToExpress(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec, err := store.Get(context.Background(), id)
+			rec, _, err := store.Get(context.Background(), id)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -110,10 +110,10 @@ func TestRecordExpiringDuringRequestStartsANewSession(t *testing.T) {
 				t.Fatalf("status %d, cookie %q: want 200 and a new session's cookie", res.StatusCode, next)
 			}
 			oldID := idOf(t, cookie)
-			if _, err := store.Get(context.Background(), oldID); !errors.Is(err, session.ErrNotFound) {
+			if _, _, err := store.Get(context.Background(), oldID); !errors.Is(err, session.ErrNotFound) {
 				t.Errorf("the expired session's ID is back in the store: %v", err)
 			}
-			rec, err := store.Get(context.Background(), idOf(t, next))
+			rec, _, err := store.Get(context.Background(), idOf(t, next))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,10 +169,10 @@ func TestPatchOfAGoneRecordStartsANewSession(t *testing.T) {
 			if res.StatusCode != 200 || next == "" || idOf(t, next) == oldID {
 				t.Fatalf("status %d, cookie %q: want 200 and a new session's cookie", res.StatusCode, next)
 			}
-			if _, err := store.Get(context.Background(), oldID); !errors.Is(err, session.ErrNotFound) {
+			if _, _, err := store.Get(context.Background(), oldID); !errors.Is(err, session.ErrNotFound) {
 				t.Errorf("the %s session's ID is back in the store: %v", gone, err)
 			}
-			got, err := store.Get(context.Background(), idOf(t, next))
+			got, _, err := store.Get(context.Background(), idOf(t, next))
 			if err != nil || !strings.Contains(string(got), `"visits":1`) {
 				t.Fatalf("new session's record %s, %v: want visits 1", got, err)
 			}

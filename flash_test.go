@@ -65,7 +65,7 @@ func (b *flashBrowser) do(t *testing.T, step func(s *session.Session)) []string 
 // when the record has none.
 func storedFlash(t *testing.T, store *memstore.Store, id string) string {
 	t.Helper()
-	raw, err := store.Get(context.Background(), id)
+	raw, _, err := store.Get(context.Background(), id)
 	if err != nil {
 		t.Fatalf("store.Get(%s): %v", id, err)
 	}
@@ -148,13 +148,13 @@ func TestFlashReadNothingWritesNothing(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	before, _ := store.Get(context.Background(), id)
+	before, _, _ := store.Get(context.Background(), id)
 	b.do(t, func(s *session.Session) {
 		if s.Flashes("info") != nil || s.AllFlashes() != nil {
 			t.Error("flashes in an empty flash object")
 		}
 	})
-	after, _ := store.Get(context.Background(), id)
+	after, _, _ := store.Get(context.Background(), id)
 	if string(before) != string(after) {
 		t.Fatalf("reading an empty flash object rewrote the record:\n%s\n%s", before, after)
 	}

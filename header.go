@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/sessionkit/session/internal/cookie"
 )
 
 // The header transport (Options.Header): the signed session ID travels in
@@ -67,7 +69,7 @@ func headerSafe(id string) bool {
 // what a destroy sends back.
 func (m *Manager) requestToken(r *http.Request) (string, bool) {
 	if m.opts.Header == "" {
-		return cookieSent(r.Header, m.opts.Name)
+		return cookie.Sent(r.Header, m.opts.Name)
 	}
 	vs := r.Header[m.opts.Header]
 	if len(vs) == 0 {
@@ -81,7 +83,7 @@ func (m *Manager) requestToken(r *http.Request) (string, bool) {
 // it: a cookie's percent-decoded, a header's as it is.
 func (m *Manager) tokenValue(sent string) string {
 	if m.opts.Header == "" {
-		return decodeURIComponent(sent)
+		return cookie.Decode(sent)
 	}
 	return sent
 }
@@ -94,7 +96,7 @@ func (s *serverSession) addHeader(h http.Header, expire bool) {
 	name := s.m.opts.Header
 	v := ""
 	if !expire {
-		v = signedValue(s.id, s.m.opts.Secrets[0])
+		v = signedValue(s.m.signer, s.id)
 	}
 	h[name] = []string{v}
 	h.Set("Cache-Control", "no-store")

@@ -236,7 +236,7 @@ func TestHeaderLifecycle(t *testing.T) {
 				if before != "" && st.want != "same" {
 					// The token replaced or cleared is dead.
 					id := strings.TrimPrefix(before[:strings.LastIndexByte(before, '.')], "s:")
-					if _, err := store.Get(context.Background(), id); !errors.Is(err, session.ErrNotFound) {
+					if _, _, err := store.Get(context.Background(), id); !errors.Is(err, session.ErrNotFound) {
 						t.Fatalf("%s: the old session is still stored (err %v)", what, err)
 					}
 				}

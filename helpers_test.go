@@ -26,10 +26,11 @@ import (
 const testSecret = "a-test-secret-that-is-32-bytes-long!"
 
 // newManager returns a Manager on a fresh memory store, with opts applied
-// over the test defaults, and a buffer holding its log.
+// over the test defaults, and a buffer holding its log. The store reads
+// sign-ins under opts.UserKey.
 func newManager(t *testing.T, opts session.Options) (*session.Manager, *memstore.Store, *syncBuffer) {
 	t.Helper()
-	store := memstore.New(memstore.Options{})
+	store := memstore.New(memstore.Options{UserKey: opts.UserKey})
 	t.Cleanup(func() { store.Close() })
 	if opts.Store == nil {
 		opts.Store = store
@@ -145,18 +146,11 @@ func (f *faultyStore) isDown() bool {
 	return f.down
 }
 
-func (f *faultyStore) Get(ctx context.Context, id string) ([]byte, error) {
-	if f.isDown() {
-		return nil, errDown
-	}
-	return f.Store.Get(ctx, id)
-}
-
-func (f *faultyStore) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, error) {
+func (f *faultyStore) Get(ctx context.Context, id string) ([]byte, time.Time, error) {
 	if f.isDown() {
 		return nil, time.Time{}, errDown
 	}
-	return f.Store.GetExpiry(ctx, id)
+	return f.Store.Get(ctx, id)
 }
 
 func (f *faultyStore) Set(ctx context.Context, id string, b []byte, exp time.Time) error {

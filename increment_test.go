@@ -16,7 +16,9 @@ import (
 // plainStore hides the memory store's Patcher: a store that can only Set.
 type plainStore struct{ s session.Store }
 
-func (p plainStore) Get(c context.Context, id string) ([]byte, error) { return p.s.Get(c, id) }
+func (p plainStore) Get(c context.Context, id string) ([]byte, time.Time, error) {
+	return p.s.Get(c, id)
+}
 func (p plainStore) Set(c context.Context, id string, b []byte, e time.Time) error {
 	return p.s.Set(c, id, b, e)
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/sessionkit/session/internal/signature"
 )
 
 // Manager runs server-side sessions: a signed session-ID cookie, the data
@@ -15,12 +17,12 @@ import (
 // handlers with Handler. A Manager is safe for concurrent use.
 type Manager struct {
 	opts     Options
-	toucher  Toucher       // nil when the store cannot touch
-	patcher  Patcher       // nil when the store cannot patch
-	expiry   ExpiryReader  // nil when the store cannot tell a record's expiry
-	inMem    bool          // the store is an InMemory one: no timeout per call
-	decoded  decodedCache  // records read again unchanged are not decoded again
-	verified verifiedCache // tokens sent again are not verified again
+	toucher  Toucher           // nil when the store cannot touch
+	patcher  Patcher           // nil when the store cannot patch
+	inMem    bool              // the store says its calls are in memory: no timeout per call
+	decoded  decodedCache      // records read again unchanged are not decoded again
+	verified verifiedCache     // tokens sent again are not verified again
+	signer   *signature.Signer // Options.Secrets, with a pool of keyed HMACs each
 }
 
 // New returns a Manager for opts. It returns an error wrapping
@@ -31,11 +33,10 @@ func New(opts Options) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session.New: %w", err)
 	}
-	m := &Manager{opts: o}
+	m := &Manager{opts: o, signer: signature.New(o.Secrets...)}
 	m.toucher, _ = o.Store.(Toucher)
 	m.patcher, _ = o.Store.(Patcher)
-	m.expiry, _ = o.Store.(ExpiryReader)
-	if im, ok := o.Store.(InMemory); ok {
+	if im, ok := o.Store.(interface{ InMemory() bool }); ok {
 		m.inMem = im.InMemory()
 	}
 	m.decoded = newDecodedCache()
@@ -56,7 +57,7 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 
 // storeCtx returns a context for one store call: detached from ctx's
 // cancellation (a client that goes away must not abort a save) but
-// keeping its values, bounded by StoreTimeout. An InMemory store, which
+// keeping its values, bounded by StoreTimeout. A store in memory, which
 // cannot be slow, gets no timeout: the timer would cost more than the call.
 func (m *Manager) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	if m.inMem {
@@ -149,13 +150,13 @@ func (m *Manager) load(r *http.Request) (*serverSession, error) {
 	if !ok {
 		raw := m.tokenValue(sent)
 		var err error
-		if id, err = unsignValue(raw, m.opts.Secrets); err != nil {
+		if id, err = unsignValue(m.signer, raw); err != nil {
 			event(r.Context(), m.opts.Observer, EventRejected, rejectReason(raw))
 			return m.generate(r, "")
 		}
 		m.verified.put(sent, id)
 	}
-	ctx := r.Context() // an InMemory store's read cannot be slow, nor does it matter if a client that left cancels it
+	ctx := r.Context() // a read in memory cannot be slow, nor does it matter if a client that left cancels it
 	if !m.inMem {
 		var cancel context.CancelFunc
 		ctx, cancel = m.storeCtx(ctx)
@@ -216,15 +217,11 @@ func (m *Manager) decodeRecord(id string, b []byte) (rec *record, shared bool, e
 	return rec, false, err
 }
 
-// get reads the record under id, with its expiry in the store when the
-// store can tell (zero otherwise), observed as OpGet.
+// get reads the record under id, with its expiry in the store (zero when
+// the store cannot tell), observed as OpGet.
 func (m *Manager) get(ctx context.Context, id string) (b []byte, exp time.Time, err error) {
 	ctx, end := observe(ctx, m.opts.Observer, OpGet)
-	if m.expiry != nil {
-		b, exp, err = m.expiry.GetExpiry(ctx, id)
-	} else {
-		b, err = m.opts.Store.Get(ctx, id)
-	}
+	b, exp, err = m.opts.Store.Get(ctx, id)
 	end(err)
 	return b, exp, err
 }

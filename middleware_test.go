@@ -345,7 +345,7 @@ func TestRegenerate(t *testing.T) {
 		if newID == oldID || next == "" || next == cookie {
 			t.Fatalf("keep=%v: ID %q -> %q, cookie %q -> %q: want a new ID and cookie", keep, oldID, newID, cookie, next)
 		}
-		if _, err := store.Get(context.Background(), oldID); !errors.Is(err, session.ErrNotFound) {
+		if _, _, err := store.Get(context.Background(), oldID); !errors.Is(err, session.ErrNotFound) {
 			t.Fatalf("keep=%v: old record still stored (err %v)", keep, err)
 		}
 		if got := body(t, serve(m.Handler(reader), "GET", "/", cookie)); got != "0" {
@@ -418,7 +418,7 @@ func TestReloadAndSave(t *testing.T) {
 		if err := s.Save(r.Context()); err != nil {
 			t.Fatal(err)
 		}
-		b, _ := store.Get(r.Context(), s.ID())
+		b, _, _ := store.Get(r.Context(), s.ID())
 		if !strings.Contains(string(b), `"visits":7`) {
 			t.Errorf("Save did not write: %s", b)
 		}
@@ -444,7 +444,7 @@ func TestSetMaxAge(t *testing.T) {
 		t.Fatalf("Expires in %v, want about 30 days", d)
 	}
 	id := strings.Split(strings.TrimPrefix(decode(cookie), "connect.sid=s:"), ".")[0]
-	b, _ := store.Get(context.Background(), id)
+	b, _, _ := store.Get(context.Background(), id)
 	if !strings.Contains(string(b), `"originalMaxAge":2592000000`) {
 		t.Fatalf("record not saved with the new max age: %s", b)
 	}
@@ -465,7 +465,7 @@ func TestTimeouts(t *testing.T) {
 
 	// A record created more than AbsoluteTimeout ago is not loaded.
 	id := strings.Split(strings.TrimPrefix(decode(cookie), "connect.sid=s:"), ".")[0]
-	b, _ := fs.Get(context.Background(), id)
+	b, _, _ := fs.Get(context.Background(), id)
 	old := regexp.MustCompile(`"__created":\d+`).ReplaceAllString(string(b), `"__created":1000`)
 	if old == string(b) {
 		t.Fatalf("record lacks __created: %s", b)

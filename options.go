@@ -282,6 +282,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MaxSessionsPerUser < 0 {
 		return o, fmt.Errorf("%w: negative MaxSessionsPerUser", ErrInvalidOption)
 	}
+	if idx, ok := o.Store.(UserIndex); ok && idx.UserKey() != o.UserKey {
+		return o, fmt.Errorf("%w: the store reads sign-ins under UserKey %q, the Manager keeps them under %q; give both the same UserKey", ErrInvalidOption, idx.UserKey(), o.UserKey)
+	}
 	if _, ok := o.Store.(UserIndex); o.MaxSessionsPerUser > 0 && !ok {
 		return o, fmt.Errorf("%w: MaxSessionsPerUser needs a Store that implements UserIndex", ErrInvalidOption)
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/sessionkit/session/internal/patchhook"
 )
 
 // Patcher is a Store that applies the change one request made to a
@@ -48,13 +50,6 @@ type Patch struct {
 // apply it again to what the store holds. A stale Base costs a retry,
 // never a lost write.
 func (p *Patch) Base() []byte { return p.base }
-
-// WithBase sets the record p.Base returns and returns p. The Manager sets
-// it itself; WithBase is for testing stores (see package storetest).
-func (p *Patch) WithBase(base []byte) *Patch {
-	p.base = base
-	return p
-}
 
 // Apply returns the stored record with the patch applied: the patch's cookie, its
 // keys set or deleted, its increments added to the stored values (a
@@ -259,12 +254,15 @@ func (p *Patch) applyTo(rec *record) error {
 	return nil
 }
 
-// NewPatch returns a patch that sets and deletes keys and adds to integer
-// values, with the default cookie attributes. The Manager builds patches
-// itself; NewPatch is for testing stores (see package storetest).
-func NewPatch(set map[string]json.RawMessage, del []string, add map[string]int64) *Patch {
-	return &Patch{cookie: cookieData{httpOnly: true, path: "/", sameSite: SameSiteLax}, set: set, del: del, add: add}
+// newTestPatch returns a patch that sets and deletes keys and adds to
+// integer values, with the default cookie attributes and base as its Base:
+// storetest.NewPatch, through package patchhook. The Manager builds its
+// patches itself.
+func newTestPatch(set map[string]json.RawMessage, del []string, add map[string]int64, base []byte) *Patch {
+	return &Patch{cookie: cookieData{httpOnly: true, path: "/", sameSite: SameSiteLax}, set: set, del: del, add: add, base: base}
 }
+
+func init() { patchhook.New = newTestPatch }
 
 // addLocally adds delta to the value under key in this request's data.
 func (s *Session) addLocally(key string, delta int64) (int64, error) {

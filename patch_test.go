@@ -16,15 +16,15 @@ func TestPatchApply(t *testing.T) {
 		err    error
 	}{
 		{"set delete add", base,
-			NewPatch(map[string]json.RawMessage{"c": json.RawMessage(`[1]`), "a": json.RawMessage(`2`)}, []string{"b", "missing"}, map[string]int64{"n": 3, "new": -1}),
+			newTestPatch(map[string]json.RawMessage{"c": json.RawMessage(`[1]`), "a": json.RawMessage(`2`)}, []string{"b", "missing"}, map[string]int64{"n": 3, "new": -1}, nil),
 			`{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/","sameSite":"lax"},"a":2,"c":[1],"n":10,"new":-1}`, nil},
-		{"no record", "", NewPatch(nil, nil, map[string]int64{"visits": 1}),
+		{"no record", "", newTestPatch(nil, nil, map[string]int64{"visits": 1}, nil),
 			`{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/","sameSite":"lax"},"visits":1}`, nil},
-		{"null counts as zero", `{"visits":null}`, NewPatch(nil, nil, map[string]int64{"visits": 2}),
+		{"null counts as zero", `{"visits":null}`, newTestPatch(nil, nil, map[string]int64{"visits": 2}, nil),
 			`{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/","sameSite":"lax"},"visits":2}`, nil},
-		{"not an integer", base, NewPatch(nil, nil, map[string]int64{"b": 1}), "", ErrNotInteger},
-		{"fraction", `{"v":1.5}`, NewPatch(nil, nil, map[string]int64{"v": 1}), "", ErrNotInteger},
-		{"corrupt record", `[1,2]`, NewPatch(nil, nil, nil), "", ErrCorruptRecord},
+		{"not an integer", base, newTestPatch(nil, nil, map[string]int64{"b": 1}, nil), "", ErrNotInteger},
+		{"fraction", `{"v":1.5}`, newTestPatch(nil, nil, map[string]int64{"v": 1}, nil), "", ErrNotInteger},
+		{"corrupt record", `[1,2]`, newTestPatch(nil, nil, nil, nil), "", ErrCorruptRecord},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"math"
 	"net/http"
 	"time"
+
+	"github.com/sessionkit/session/internal/cookie"
 )
 
 // Sealer seals session data into a cookie value and opens it again. Package
@@ -178,7 +180,7 @@ func (m *SealedManager) open(r *http.Request) *sealedSession {
 	s := &sealedSession{sm: m, ts: jsSeconds(now)}
 	s.k, s.req, s.vals = s, r, map[string]json.RawMessage{}
 	s.cookie = m.opts.cookieFor(r)
-	sent, ok := cookieSent(r.Header, m.opts.Name)
+	sent, ok := cookie.Sent(r.Header, m.opts.Name)
 	if !ok {
 		return s
 	}
@@ -188,7 +190,7 @@ func (m *SealedManager) open(r *http.Request) *sealedSession {
 		event(r.Context(), m.opts.Observer, EventLoaded, ReasonNone)
 		return s
 	}
-	raw := decodeURIComponent(sent)
+	raw := cookie.Decode(sent)
 	if err := s.unseal(raw, now); err != nil {
 		m.opts.Logger.Debug("session: sealed cookie ignored", "err", err)
 		if o := m.opts.Observer; o != nil {

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/sessionkit/session/internal/cookie"
 )
 
 // sealedSession is the sealed-cookie half of a Session, run by a
@@ -95,7 +97,7 @@ func (s *sealedSession) reload(context.Context) error {
 	s.shared, s.decoded = false, nil
 	s.prev = s.prev[:0]
 	if s.raw != "" {
-		_ = s.unseal(decodeURIComponent(s.raw), time.Now()) // it opened at load; an error leaves it empty
+		_ = s.unseal(cookie.Decode(s.raw), time.Now()) // it opened at load; an error leaves it empty
 	}
 	return nil
 }
@@ -241,7 +243,7 @@ func (s *sealedSession) commit(h http.Header) error {
 		if err != nil {
 			return fmt.Errorf("seal session: %w", err)
 		}
-		c := s.sealedCookie(encodeURIComponent(value))
+		c := s.sealedCookie(cookie.Encode(value))
 		if line = c.String(); len(line) <= MaxCookieSize {
 			addSetCookie(h, line)
 			s.changed, s.cookieDirty = false, false

@@ -3,6 +3,8 @@ package session
 import (
 	"net/http"
 	"time"
+
+	"github.com/sessionkit/session/internal/cookie"
 )
 
 // commit runs once per request, before the response headers are written.
@@ -125,7 +127,7 @@ func (s *serverSession) addCookie(h http.Header, expire bool) {
 	if expire {
 		c.expires = time.Unix(0, 0)
 	} else {
-		c.value = encodeURIComponent(signedValue(s.id, m.opts.Secrets[0]))
+		c.value = cookie.Encode(signedValue(m.signer, s.id))
 	}
 	addSetCookie(h, c.String())
 }

@@ -129,10 +129,10 @@ func TestSignInRegeneratesAndStoresThePassportShape(t *testing.T) {
 	if d.cookie == before || d.cookie == "" {
 		t.Fatalf("sign-in kept the cookie %q: no new ID", d.cookie)
 	}
-	if _, err := store.Get(context.Background(), oldID); !errors.Is(err, session.ErrNotFound) {
+	if _, _, err := store.Get(context.Background(), oldID); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("the record under the old ID survived sign-in: %v", err)
 	}
-	rec, err := store.Get(context.Background(), idOf(t, d.cookie))
+	rec, _, err := store.Get(context.Background(), idOf(t, d.cookie))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestSignInRegeneratesAndStoresThePassportShape(t *testing.T) {
 	if d.cookie == signedIn {
 		t.Fatal("sign-out kept the session ID")
 	}
-	if _, err := store.Get(context.Background(), idOf(t, signedIn)); !errors.Is(err, session.ErrNotFound) {
+	if _, _, err := store.Get(context.Background(), idOf(t, signedIn)); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("the signed-in record survived sign-out: %v", err)
 	}
 	if _, me := d.get(t, "/me"); me != "" {
@@ -175,7 +175,7 @@ func TestSignInWithoutKeepEmptiesAndNumberUsersStayNumbers(t *testing.T) {
 	d := &device{h: m.Handler(authApp(t))}
 	d.get(t, "/visit")
 	d.get(t, "/login?number=1")
-	rec, err := store.Get(context.Background(), idOf(t, d.cookie))
+	rec, _, err := store.Get(context.Background(), idOf(t, d.cookie))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestSignInWithoutKeepEmptiesAndNumberUsersStayNumbers(t *testing.T) {
 	}
 	// Sign-out with KeepData keeps the emptied object, as Passport.
 	d.get(t, "/logout?keep=1")
-	rec, _ = store.Get(context.Background(), idOf(t, d.cookie))
+	rec, _, _ = store.Get(context.Background(), idOf(t, d.cookie))
 	got = nil
 	json.Unmarshal(rec, &got)
 	if string(got["auth"]) != `{}` || got["__signin"] != nil {

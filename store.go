@@ -15,12 +15,19 @@ import (
 // Options.StoreTimeout. Implementations must be safe for concurrent use.
 //
 // Optional capabilities are discovered by interface assertion: Toucher,
-// Patcher, ExpiryReader, InMemory.
+// Patcher, UserIndex. A store whose calls complete in this process without
+// waiting on I/O (package memstore) may also have a method InMemory() bool
+// that returns true: the Manager then calls it without a StoreTimeout
+// deadline, which would cost a timer per call and could never fire.
 type Store interface {
-	// Get returns the record stored under id, or an error wrapping
-	// ErrNotFound when there is none or it has expired. Other errors are
-	// failures of the store itself. The caller does not modify the slice.
-	Get(ctx context.Context, id string) ([]byte, error)
+	// Get returns the record stored under id and the time the store will
+	// forget it, or an error wrapping ErrNotFound when there is none or it
+	// has expired. Other errors are failures of the store itself. The
+	// caller does not modify the slice. A store that cannot tell the
+	// expiry in the same read returns the zero time: the Manager then
+	// renews an unmodified session's expiry on every request, where
+	// otherwise it renews only once Options.Renew says it is due.
+	Get(ctx context.Context, id string) (record []byte, expires time.Time, err error)
 
 	// Set stores record under id until expires, replacing any record there.
 	// The store may keep the slice.
@@ -40,27 +47,7 @@ type Toucher interface {
 	Touch(ctx context.Context, id string, expires time.Time) error
 }
 
-// ExpiryReader is a Store that returns a record together with the time it
-// will forget it, in one call (one round trip). The Manager reads sessions
-// with it, to renew an unmodified session's expiry only when
-// Options.Renew says it is due has passed; with a Store that lacks
-// it, every request renews. A wrapper that embeds a store and overrides
-// Get must override GetExpiry too: the Manager reads through GetExpiry
-// when the store has it.
-type ExpiryReader interface {
-	// GetExpiry is Get, also returning the record's expiry.
-	GetExpiry(ctx context.Context, id string) (record []byte, expires time.Time, err error)
-}
-
 // DefaultStoreTTL is how long a store keeps a record whose cookie has no
 // expiry (a browser-session cookie), connect-redis's and
 // connect-pg-simple's 86400 seconds.
 const DefaultStoreTTL = 24 * time.Hour
-
-// InMemory is a Store whose calls complete in this process without
-// waiting on I/O (package memstore). When InMemory returns true the
-// Manager calls the store without a StoreTimeout deadline, which would
-// cost a timer per call and can never fire.
-type InMemory interface {
-	InMemory() bool
-}

@@ -23,6 +23,11 @@ type UserIndex interface {
 	// records is the store's to reconcile: it returns no record of
 	// another user and no expired one, and misses none it was told of.
 	UserSessions(ctx context.Context, user string) ([]StoredSession, error)
+	// UserKey returns the session key the index reads a sign-in from
+	// (RecordUser's key). New returns an error wrapping ErrInvalidOption
+	// when it is not the Manager's Options.UserKey: the index would find
+	// no user's sessions.
+	UserKey() string
 }
 
 // StoredSession is one record a UserIndex found.

@@ -191,7 +191,7 @@ func BenchmarkUserSessions(b *testing.B) {
 			for _, size := range sizes {
 				fx.fill(b, filled, size)
 				filled = size
-				if _, err := fx.store.Get(ctx, otherID(size-1)); err != nil {
+				if _, _, err := fx.store.Get(ctx, otherID(size-1)); err != nil {
 					b.Fatalf("the last other session filled: %v", err)
 				}
 				name := strconv.Itoa(size/1000) + "k"

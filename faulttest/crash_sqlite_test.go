@@ -131,7 +131,7 @@ func checkSQLiteFile(t *testing.T, path string, l *Load) {
 		if s.Token == "" {
 			continue
 		}
-		rec, err := st.Get(ctx, tokenID(t, s.Token))
+		rec, _, err := st.Get(ctx, tokenID(t, s.Token))
 		if err != nil {
 			t.Errorf("client %d: reading its session from the file: %v", i, err)
 			continue

@@ -357,7 +357,7 @@ func (a *app) sent(res *http.Response) *http.Cookie {
 // record returns the stored record of id, or nil when there is none.
 func (a *app) record(t *testing.T, id string) map[string]json.RawMessage {
 	t.Helper()
-	b, err := a.store.Get(context.Background(), id)
+	b, _, err := a.store.Get(context.Background(), id)
 	if errors.Is(err, session.ErrNotFound) {
 		return nil
 	}

@@ -33,7 +33,7 @@ func BenchmarkGet(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if _, err := s.Get(ctx, ids[i%benchIDs]); err != nil {
+		if _, _, err := s.Get(ctx, ids[i%benchIDs]); err != nil {
 			b.Fatalf("Get: %v", err)
 		}
 		i++
@@ -69,7 +69,7 @@ func BenchmarkParallelGetSet(b *testing.B) {
 					b.Errorf("Set: %v", err)
 					return
 				}
-			} else if _, err := s.Get(ctx, id); err != nil {
+			} else if _, _, err := s.Get(ctx, id); err != nil {
 				b.Errorf("Get: %v", err)
 				return
 			}

@@ -73,20 +73,20 @@ func TestIDKinds(t *testing.T) {
 		}
 	}
 	for _, id := range ids {
-		if got, err := s.Get(ctx, id); err != nil || string(got) != id {
+		if got, _, err := s.Get(ctx, id); err != nil || string(got) != id {
 			t.Errorf("Get(%q) = %q, %v", id, got, err)
 		}
 	}
 	if err := s.Set(ctx, "custom", []byte("c"), now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get(ctx, ids[0]); err == nil {
+	if _, _, err := s.Get(ctx, ids[0]); err == nil {
 		t.Errorf("the standard ID closest to expiry was not evicted")
 	}
 	if err := s.Set(ctx, std, []byte("again"), now.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get(ctx, ids[1]); err == nil {
+	if _, _, err := s.Get(ctx, ids[1]); err == nil {
 		t.Errorf("the other ID closest to expiry was not evicted")
 	}
 	for _, id := range ids[1:] {

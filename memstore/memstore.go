@@ -127,17 +127,10 @@ func New(o Options) *Store {
 	return s
 }
 
-// Get returns the record under id, or session.ErrNotFound when there is
-// none or it has expired. The record is a new copy: the caller may keep
-// it, and the Store never changes it.
-func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
-	b, _, err := s.GetExpiry(ctx, id)
-	return b, err
-}
-
-// GetExpiry is Get, also returning the record's expiry
-// (session.ExpiryReader).
-func (s *Store) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, error) {
+// Get returns the record under id and when the store forgets it, or
+// session.ErrNotFound when there is none or it has expired. The record is
+// a new copy: the caller may keep it, and the Store never changes it.
+func (s *Store) Get(ctx context.Context, id string) ([]byte, time.Time, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, time.Time{}, err
 	}
@@ -298,7 +291,7 @@ func userFlag(user string) uint8 {
 }
 
 // InMemory reports true: every call completes in memory, so the session
-// Manager calls the store without a timeout context (session.InMemory).
+// Manager calls the store without a timeout context (see session.Store).
 func (s *Store) InMemory() bool { return true }
 
 // Touch moves the expiry of the record under id. A missing record is not
@@ -462,6 +455,11 @@ func (s *Store) unindexLocked(user, id string) {
 		}
 	}
 }
+
+// UserKey returns the session key the store finds a sign-in under
+// (session.UserIndex): its Options.UserKey, "passport" by default. The
+// Manager refuses a store whose UserKey is not its own.
+func (s *Store) UserKey() string { return s.userKey }
 
 // UserSessions returns the live records user is signed in to
 // (session.UserIndex), from an index kept under the same lock as the

@@ -77,7 +77,7 @@ func mustSet(t testing.TB, s *memstore.Store, id string, data []byte, expires ti
 // wantGet checks that Get(id) returns want.
 func wantGet(t testing.TB, s *memstore.Store, id string, want []byte) {
 	t.Helper()
-	got, err := s.Get(context.Background(), id)
+	got, _, err := s.Get(context.Background(), id)
 	if err != nil {
 		t.Errorf("Get(%q) error = %v, want nil", id, err)
 		return
@@ -90,7 +90,7 @@ func wantGet(t testing.TB, s *memstore.Store, id string, want []byte) {
 // wantNotFound checks that Get(id) reports session.ErrNotFound.
 func wantNotFound(t testing.TB, s *memstore.Store, id string) {
 	t.Helper()
-	got, err := s.Get(context.Background(), id)
+	got, _, err := s.Get(context.Background(), id)
 	if !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("Get(%q) = %q, %v; want error wrapping session.ErrNotFound", id, got, err)
 	}
@@ -621,7 +621,7 @@ func TestConcurrent(t *testing.T) {
 					}
 					mine[id] = data
 				case 1:
-					got, err := s.Get(ctx, id)
+					got, _, err := s.Get(ctx, id)
 					if want, ok := mine[id]; ok {
 						if err != nil || !bytes.Equal(got, want) {
 							t.Errorf("Get(%q) = %q, %v; want %q, nil", id, got, err, want)
@@ -650,7 +650,7 @@ func TestConcurrent(t *testing.T) {
 						t.Errorf("Set(%q) = %v", sid, err)
 					}
 				case 1:
-					got, err := s.Get(ctx, sid)
+					got, _, err := s.Get(ctx, sid)
 					if err == nil && string(got) != sid {
 						t.Errorf("Get(%q) = %q, want %q", sid, got, sid)
 					} else if err != nil && !errors.Is(err, session.ErrNotFound) {
@@ -693,7 +693,7 @@ func TestConcurrent(t *testing.T) {
 		for k := range owned {
 			id := fmt.Sprintf("w%d-%d", w, k)
 			if alive[id] {
-				if _, err := s.Get(ctx, id); err != nil {
+				if _, _, err := s.Get(ctx, id); err != nil {
 					t.Errorf("Get(%q) = %v, want the record", id, err)
 				}
 			} else {

@@ -69,7 +69,7 @@ func TestSetCopiesRecord(t *testing.T) {
 	if e.n != uint32(len(rec)) || e.rec>>classShift != 0 {
 		t.Errorf("stored record takes %d bytes in class %d for %d bytes", e.n, e.rec>>classShift, len(rec))
 	}
-	if got, err := s.Get(context.Background(), "id"); err != nil || string(got) != `{"visits":1}` {
+	if got, _, err := s.Get(context.Background(), "id"); err != nil || string(got) != `{"visits":1}` {
 		t.Errorf("Get = %q, %v after the caller reused its buffer", got, err)
 	}
 }

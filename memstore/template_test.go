@@ -43,7 +43,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		}
 	}
 	for i, rec := range recordCases {
-		got, err := s.Get(ctx, fmt.Sprint("id", i))
+		got, _, err := s.Get(ctx, fmt.Sprint("id", i))
 		if err != nil || string(got) != rec {
 			t.Errorf("Get = %q, %v; want %q", got, err, rec)
 		}
@@ -152,7 +152,7 @@ func TestTemplateRefcounts(t *testing.T) {
 	if len(s.tmpls.list) != 3 {
 		t.Errorf("%d template slots, want 3: freed ones are reused", len(s.tmpls.list))
 	}
-	if got, _ := s.Get(ctx, "again"); !bytes.Equal(got, rec("null", 1)) {
+	if got, _, _ := s.Get(ctx, "again"); !bytes.Equal(got, rec("null", 1)) {
 		t.Errorf("Get = %q", got)
 	}
 }
@@ -176,7 +176,7 @@ func FuzzRecordRoundTrip(f *testing.F) {
 			if err := s.Set(ctx, p.id, p.rec, now.Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.Get(ctx, p.id)
+			got, _, err := s.Get(ctx, p.id)
 			if err != nil || !bytes.Equal(got, p.rec) {
 				t.Fatalf("Get = %q, %v; want %q", got, err, p.rec)
 			}

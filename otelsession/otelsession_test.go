@@ -54,18 +54,11 @@ func (f *switchStore) isDown() bool {
 	return f.down
 }
 
-func (f *switchStore) Get(ctx context.Context, id string) ([]byte, error) {
-	if f.isDown() {
-		return nil, errDown
-	}
-	return f.Store.Get(ctx, id)
-}
-
-func (f *switchStore) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, error) {
+func (f *switchStore) Get(ctx context.Context, id string) ([]byte, time.Time, error) {
 	if f.isDown() {
 		return nil, time.Time{}, errDown
 	}
-	return f.Store.GetExpiry(ctx, id)
+	return f.Store.Get(ctx, id)
 }
 
 func (f *switchStore) Set(ctx context.Context, id string, b []byte, exp time.Time) error {

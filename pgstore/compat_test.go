@@ -146,7 +146,7 @@ func TestSharedWithConnectPgSimple(t *testing.T) {
 				t.Errorf("expire %v, want about %v", expire, wantExpire)
 			}
 
-			goRec, err := store.Get(testCtx(t), id)
+			goRec, _, err := store.Get(testCtx(t), id)
 			if err != nil || string(goRec) != sessText {
 				t.Errorf("Go reads %s, %v; want the row %s", goRec, err, sessText)
 			}

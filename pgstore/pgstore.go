@@ -285,18 +285,11 @@ func (s *Store) tableExists(ctx context.Context, q querier) (bool, error) {
 	return exists, err
 }
 
-// Get returns the record under id, or an error wrapping
-// session.ErrNotFound when there is none or it has expired. A row whose
-// sess is not JSON is deleted and reported as not found, as
-// connect-pg-simple does.
-func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
-	b, _, err := s.GetExpiry(ctx, id)
-	return b, err
-}
-
-// GetExpiry is Get, also returning the record's expiry
-// (session.ExpiryReader), from the same query: one round trip.
-func (s *Store) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, error) {
+// Get returns the record under id and its expiry, from one query, or an
+// error wrapping session.ErrNotFound when there is none or it has
+// expired. A row whose sess is not JSON is deleted and reported as not
+// found, as connect-pg-simple does.
+func (s *Store) Get(ctx context.Context, id string) ([]byte, time.Time, error) {
 	var sess []byte
 	var exp time.Time
 	err := s.run(ctx, func(c *pgxpool.Conn) error {

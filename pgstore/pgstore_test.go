@@ -206,7 +206,7 @@ func TestTableAndFormat(t *testing.T) {
 	if err := odd.Set(ctx, id, []byte(`{"cookie":{},"n":1}`), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := odd.Get(ctx, id); err != nil || string(got) != `{"cookie":{},"n":1}` {
+	if got, _, err := odd.Get(ctx, id); err != nil || string(got) != `{"cookie":{},"n":1}` {
 		t.Fatalf("Get from the quoted table: %s, %v", got, err)
 	}
 
@@ -261,7 +261,7 @@ func TestTableAndFormat(t *testing.T) {
 		if err := s.Set(ctx, live, []byte(`{}`), time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Get(ctx, expired); !errors.Is(err, session.ErrNotFound) {
+		if _, _, err := s.Get(ctx, expired); !errors.Is(err, session.ErrNotFound) {
 			t.Fatalf("Get of an expired row: %v", err)
 		}
 		n, err := s.Prune(ctx)
@@ -310,7 +310,7 @@ func TestTableAndFormat(t *testing.T) {
 		if _, err := pool.Exec(ctx, `INSERT INTO texts VALUES ($1, '{"cookie":', now() + interval '1 hour')`, id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ts.Get(ctx, id); !errors.Is(err, session.ErrNotFound) {
+		if _, _, err := ts.Get(ctx, id); !errors.Is(err, session.ErrNotFound) {
 			t.Fatalf("Get of a row that is not JSON: %v, want ErrNotFound", err)
 		}
 		var n int
@@ -325,12 +325,12 @@ func TestTableAndFormat(t *testing.T) {
 		ms := newStore(t, pool, pgstore.Options{TableName: "nope", PruneInterval: -1})
 		id := newID(t)
 		for name, err := range map[string]error{
-			"get":     func() error { _, err := ms.Get(ctx, id); return err }(),
+			"get":     func() error { _, _, err := ms.Get(ctx, id); return err }(),
 			"set":     ms.Set(ctx, id, []byte(`{}`), time.Now().Add(time.Hour)),
 			"touch":   ms.Touch(ctx, id, time.Now().Add(time.Hour)),
 			"destroy": ms.Destroy(ctx, id),
 			"patch": func() error {
-				_, err := ms.Patch(ctx, id, session.NewPatch(nil, nil, nil), time.Now().Add(time.Hour))
+				_, err := ms.Patch(ctx, id, storetest.NewPatch(nil, nil, nil), time.Now().Add(time.Hour))
 				return err
 			}(),
 			"prune":         func() error { _, err := ms.Prune(ctx); return err }(),
@@ -368,7 +368,7 @@ func patchNewID(t *testing.T, s *pgstore.Store) {
 		errs := make(chan error, n)
 		for range n {
 			wg.Go(func() {
-				_, err := s.Patch(ctx, id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
+				_, err := s.Patch(ctx, id, storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
 				errs <- err
 			})
 		}
@@ -379,7 +379,7 @@ func patchNewID(t *testing.T, s *pgstore.Store) {
 				t.Fatal(err)
 			}
 		}
-		got, err := s.Get(ctx, id)
+		got, _, err := s.Get(ctx, id)
 		if err != nil || !bytes.Contains(got, []byte(`"visits":`+strconv.Itoa(n))) {
 			t.Fatalf("after %d concurrent patches of a new ID: %s, %v", n, got, err)
 		}
@@ -389,10 +389,10 @@ func patchNewID(t *testing.T, s *pgstore.Store) {
 	if err := s.Set(ctx, id, []byte(`{"cookie":{},"visits":"many"}`), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Patch(ctx, id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour)); !errors.Is(err, session.ErrNotInteger) {
+	if _, err := s.Patch(ctx, id, storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour)); !errors.Is(err, session.ErrNotInteger) {
 		t.Fatalf("Patch incrementing a string: %v, want ErrNotInteger", err)
 	}
-	if got, _ := s.Get(ctx, id); string(got) != `{"cookie":{},"visits":"many"}` {
+	if got, _, _ := s.Get(ctx, id); string(got) != `{"cookie":{},"visits":"many"}` {
 		t.Fatalf("record after a failed patch: %s", got)
 	}
 }
@@ -511,7 +511,7 @@ func TestFaults(t *testing.T) {
 	s2 := newStore(t, unpinged, pgstore.Options{PruneInterval: -1})
 	ctx := testCtx(t)
 	ops := map[string]func(id string) error{
-		"Get": func(id string) error { _, err := s2.Get(ctx, id); return err },
+		"Get": func(id string) error { _, _, err := s2.Get(ctx, id); return err },
 		"Set": func(id string) error {
 			return s2.Set(ctx, id, []byte(`{"cookie":{},"visits":1}`), time.Now().Add(time.Hour))
 		},
@@ -519,7 +519,7 @@ func TestFaults(t *testing.T) {
 			return s2.Touch(ctx, id, time.Now().Add(2*time.Hour))
 		},
 		"Patch": func(id string) error {
-			_, err := s2.Patch(ctx, id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
+			_, err := s2.Patch(ctx, id, storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
 			return err
 		},
 		"Destroy": func(id string) error { return s2.Destroy(ctx, id) },

@@ -98,6 +98,11 @@ FROM pg_class t WHERE t.oid = to_regclass($1::text)`, s.table, s.userIndex).Scan
 	return typ, has, err
 }
 
+// UserKey returns the session key the store finds a sign-in under
+// (session.UserIndex): its Options.UserKey, "passport" by default. The
+// Manager refuses a store whose UserKey is not its own.
+func (s *Store) UserKey() string { return s.userKey }
+
 // UserSessions returns the live rows whose sess is signed in to user
 // under Options.UserKey (session.UserIndex), in no particular order,
 // rows a Node app wrote included. It reads them through the index on the

@@ -166,11 +166,10 @@ type Store struct {
 }
 
 var (
-	_ session.Store        = (*Store)(nil)
-	_ session.Toucher      = (*Store)(nil)
-	_ session.Patcher      = (*Store)(nil)
-	_ session.UserIndex    = (*Store)(nil)
-	_ session.ExpiryReader = (*Store)(nil)
+	_ session.Store     = (*Store)(nil)
+	_ session.Toucher   = (*Store)(nil)
+	_ session.Patcher   = (*Store)(nil)
+	_ session.UserIndex = (*Store)(nil)
 )
 
 // New returns a Store keeping sessions in Redis through client: a
@@ -217,27 +216,12 @@ func (s *Store) ttl(expires time.Time) int64 {
 	return int64((d + time.Second - 1) / time.Second)
 }
 
-// Get returns the record under id (GET), or an error wrapping
-// session.ErrNotFound when there is none; Redis expires records itself.
-// Any other error is a failure of Redis or of the connection to it.
-func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("redisstore: get: %w", err)
-	}
-	b, err := s.client.Get(ctx, s.Key(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("redisstore: get: %w", session.ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("redisstore: get: %w", err)
-	}
-	return b, nil
-}
-
-// GetExpiry is Get, also returning the record's expiry
-// (session.ExpiryReader): GET and PTTL pipelined, one round trip. A key
-// without a TTL has the zero expiry (unknown).
-func (s *Store) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, error) {
+// Get returns the record under id and when Redis forgets it (GET and PTTL
+// pipelined, one round trip; a key without a TTL has the zero expiry,
+// unknown), or an error wrapping session.ErrNotFound when there is none:
+// Redis expires records itself. Any other error is a failure of Redis or
+// of the connection to it.
+func (s *Store) Get(ctx context.Context, id string) ([]byte, time.Time, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, time.Time{}, fmt.Errorf("redisstore: get: %w", err)
 	}

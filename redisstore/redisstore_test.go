@@ -118,7 +118,7 @@ func TestFormat(t *testing.T) {
 		t.Fatalf("GET %s = %q, %v; want %q", key, raw, err, rec)
 	}
 	assertTTL(t, c, key, time.Hour)
-	if got, err := store.Get(ctx(t), id); err != nil || !bytes.Equal(got, rec) {
+	if got, _, err := store.Get(ctx(t), id); err != nil || !bytes.Equal(got, rec) {
 		t.Fatalf("store.Get = %q, %v", got, err)
 	}
 
@@ -208,14 +208,14 @@ func TestPatchErrors(t *testing.T) {
 	if err := c.Set(ctx(t), "sess:"+id, `{"cookie":{},"visits":"many"}`, time.Hour).Err(); err != nil {
 		t.Fatal(err)
 	}
-	_, err := store.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
+	_, err := store.Patch(ctx(t), id, storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
 	if !errors.Is(err, session.ErrNotInteger) {
 		t.Fatalf("Patch of a non-integer: %v, want ErrNotInteger", err)
 	}
 	if err := c.Set(ctx(t), "sess:"+id, `not json`, time.Hour).Err(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = store.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
+	_, err = store.Patch(ctx(t), id, storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
 	if !errors.Is(err, session.ErrCorruptRecord) {
 		t.Fatalf("Patch of a corrupt record: %v, want ErrCorruptRecord", err)
 	}
@@ -230,7 +230,7 @@ func TestPatchErrors(t *testing.T) {
 			c2.Set(ctx, "sess:"+id, `{"cookie":{},"visits":`+strconv.Itoa(attempts)+`}`, time.Hour)
 		}
 	}})
-	_, err = store.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
+	_, err = store.Patch(ctx(t), id, storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
 	if !errors.Is(err, redisstore.ErrConflict) || attempts != redisstore.MaxPatchAttempts {
 		t.Fatalf("Patch under constant conflict: %v after %d attempts; want ErrConflict after %d", err, attempts, redisstore.MaxPatchAttempts)
 	}
@@ -238,7 +238,7 @@ func TestPatchErrors(t *testing.T) {
 	// A context that ends while retrying ends Patch.
 	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = store.Patch(short, id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
+	_, err = store.Patch(short, id, storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Patch with a short deadline under constant conflict: %v", err)
 	}
@@ -269,7 +269,7 @@ func TestPatchAcrossStores(t *testing.T) {
 			wg.Add(2)
 			go func() {
 				defer wg.Done()
-				merged, err := store.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
+				merged, err := store.Patch(ctx(t), id, storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
 				if err != nil {
 					errs <- err
 					return
@@ -279,7 +279,7 @@ func TestPatchAcrossStores(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				key := fmt.Sprintf("s%d-%d", i, j)
-				_, err := store.Patch(ctx(t), id, session.NewPatch(map[string]json.RawMessage{key: json.RawMessage("true")}, nil, nil), time.Now().Add(time.Hour))
+				_, err := store.Patch(ctx(t), id, storetest.NewPatch(map[string]json.RawMessage{key: json.RawMessage("true")}, nil, nil), time.Now().Add(time.Hour))
 				errs <- err
 			}()
 		}
@@ -300,7 +300,7 @@ func TestPatchAcrossStores(t *testing.T) {
 		}
 		seen[n] = true
 	}
-	got, err := redisstore.New(newClient(t, url), redisstore.Options{}).Get(ctx(t), id)
+	got, _, err := redisstore.New(newClient(t, url), redisstore.Options{}).Get(ctx(t), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,12 +333,12 @@ func TestPatchFailsAlone(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			_, err := store.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
+			_, err := store.Patch(ctx(t), id, storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
 			good <- err
 		}()
 		go func() {
 			defer wg.Done()
-			_, err := store.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"name": 1}), time.Now().Add(time.Hour))
+			_, err := store.Patch(ctx(t), id, storetest.NewPatch(nil, nil, map[string]int64{"name": 1}), time.Now().Add(time.Hour))
 			bad <- err
 		}()
 	}
@@ -355,7 +355,7 @@ func TestPatchFailsAlone(t *testing.T) {
 			t.Fatalf("increment of a string: %v, want ErrNotInteger", err)
 		}
 	}
-	got, _ := store.Get(ctx(t), id)
+	got, _, _ := store.Get(ctx(t), id)
 	if rec := recordOf(t, string(got)); rec["visits"] != float64(n) || rec["name"] != "alice" {
 		t.Fatalf("after the patches: %s", got)
 	}
@@ -376,13 +376,13 @@ func TestPatchQueuedContextEnds(t *testing.T) {
 	}})
 	first := make(chan error, 1)
 	go func() {
-		_, err := store.Patch(ctx(t), id, session.NewPatch(map[string]json.RawMessage{"first": json.RawMessage("1")}, nil, nil), time.Now().Add(time.Hour))
+		_, err := store.Patch(ctx(t), id, storetest.NewPatch(map[string]json.RawMessage{"first": json.RawMessage("1")}, nil, nil), time.Now().Add(time.Hour))
 		first <- err
 	}()
 	<-entered // the first patch's transaction is running
 	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := store.Patch(short, id, session.NewPatch(map[string]json.RawMessage{"second": json.RawMessage("2")}, nil, nil), time.Now().Add(time.Hour))
+	_, err := store.Patch(short, id, storetest.NewPatch(map[string]json.RawMessage{"second": json.RawMessage("2")}, nil, nil), time.Now().Add(time.Hour))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("queued Patch whose context ended: %v", err)
 	}
@@ -390,7 +390,7 @@ func TestPatchQueuedContextEnds(t *testing.T) {
 	if err := <-first; err != nil {
 		t.Fatal(err)
 	}
-	got, _ := store.Get(ctx(t), id)
+	got, _, _ := store.Get(ctx(t), id)
 	if rec := recordOf(t, string(got)); rec["first"] != float64(1) || rec["second"] != nil {
 		t.Fatalf("after a dropped patch: %s", got)
 	}
@@ -605,7 +605,7 @@ func TestPatchGuessesWhatItWrote(t *testing.T) {
 	}
 	incr := func() float64 {
 		t.Helper()
-		p := session.NewPatch(nil, nil, map[string]int64{"visits": 1}).WithBase(stale)
+		p := storetest.NewPatchOn(stale, nil, nil, map[string]int64{"visits": 1})
 		merged, err := store.Patch(ctx(t), id, p, time.Now().Add(time.Hour))
 		if err != nil {
 			t.Fatal(err)

@@ -128,6 +128,11 @@ func (s *Store) index(ctx context.Context, id string, record []byte, ttl int64) 
 	return nil
 }
 
+// UserKey returns the session key the store finds a sign-in under
+// (session.UserIndex): its Options.UserKey, "passport" by default. The
+// Manager refuses a store whose UserKey is not its own.
+func (s *Store) UserKey() string { return s.userKey }
+
 // UserSessions returns the live sessions whose record names user under
 // Options.UserKey (see session.RecordUser), with each key's expiry (from
 // PTTL), in no particular order, and repairs user's index on the way (see

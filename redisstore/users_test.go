@@ -18,6 +18,7 @@ import (
 	"github.com/sessionkit/session"
 	"github.com/sessionkit/session/internal/testenv"
 	"github.com/sessionkit/session/redisstore"
+	"github.com/sessionkit/session/storetest"
 )
 
 func signedInAs(user string) []byte {
@@ -240,7 +241,7 @@ func TestUserIndexKeys(t *testing.T) {
 	if err := store.Set(ctx(t), odd, signedInAs(alice), hour); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := store.Get(ctx(t), odd); err != nil || !bytes.Equal(got, signedInAs(alice)) {
+	if got, _, err := store.Get(ctx(t), odd); err != nil || !bytes.Equal(got, signedInAs(alice)) {
 		t.Fatalf("Get(%q) = %s, %v", odd, got, err)
 	}
 	found, err := store.UserSessions(ctx(t), alice)
@@ -341,7 +342,7 @@ func TestUserIndexRoundTrips(t *testing.T) {
 	}{
 		{"Set", func(id string, rec []byte) error { return store.Set(ctx(t), id, rec, hour) }},
 		{"Patch", func(id string, rec []byte) error {
-			_, err := store.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}).WithBase(rec), hour)
+			_, err := store.Patch(ctx(t), id, storetest.NewPatchOn(rec, nil, nil, map[string]int64{"visits": 1}), hour)
 			return err
 		}},
 		{"Touch", func(id string, _ []byte) error { return store.Touch(ctx(t), id, hour) }},
@@ -359,7 +360,7 @@ func TestUserIndexRoundTrips(t *testing.T) {
 			rec := tt.rec
 			for i, op := range ops {
 				if op.name == "Patch" {
-					rec, _ = store.Get(ctx(t), id)
+					rec, _, _ = store.Get(ctx(t), id)
 				}
 				before := rt.n.Load()
 				if err := op.do(id, rec); err != nil {

@@ -61,7 +61,7 @@ func TestWaitReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 2; i <= 5; i++ {
-		rec, err := store.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"n": 1}), exp)
+		rec, err := store.Patch(ctx(t), id, storetest.NewPatch(nil, nil, map[string]int64{"n": 1}), exp)
 		if err != nil {
 			t.Fatalf("Patch %d: %v", i, err)
 		}
@@ -114,7 +114,7 @@ func TestWaitReplicasNotReplicated(t *testing.T) {
 	if !errors.Is(err, redisstore.ErrNotReplicated) {
 		t.Fatalf("Set waiting for 2 of 1 replicas: %v, want ErrNotReplicated", err)
 	}
-	_, err = two.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"n": 1}), time.Now().Add(time.Hour))
+	_, err = two.Patch(ctx(t), id, storetest.NewPatch(nil, nil, map[string]int64{"n": 1}), time.Now().Add(time.Hour))
 	if !errors.Is(err, redisstore.ErrNotReplicated) {
 		t.Fatalf("Patch waiting for 2 of 1 replicas: %v, want ErrNotReplicated", err)
 	}
@@ -176,10 +176,10 @@ func TestWaitReplicasCluster(t *testing.T) {
 		if !errors.Is(err, redisstore.ErrNotReplicated) {
 			t.Fatalf("Set on a cluster without replicas: %v, want ErrNotReplicated", err)
 		}
-		if _, err := store.Get(ctx(t), id); err != nil {
+		if _, _, err := store.Get(ctx(t), id); err != nil {
 			t.Fatalf("Get after the unreplicated Set: %v", err)
 		}
-		_, err = store.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"n": 1}), time.Now().Add(time.Hour))
+		_, err = store.Patch(ctx(t), id, storetest.NewPatch(nil, nil, map[string]int64{"n": 1}), time.Now().Add(time.Hour))
 		if !errors.Is(err, redisstore.ErrNotReplicated) {
 			t.Fatalf("Patch on a cluster without replicas: %v, want ErrNotReplicated", err)
 		}

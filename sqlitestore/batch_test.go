@@ -17,10 +17,11 @@ import (
 
 	"github.com/sessionkit/session"
 	"github.com/sessionkit/session/sqlitestore"
+	"github.com/sessionkit/session/storetest"
 )
 
 // incr is a patch adding 1 to "visits".
-func incr() *session.Patch { return session.NewPatch(nil, nil, map[string]int64{"visits": 1}) }
+func incr() *session.Patch { return storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}) }
 
 // visitsOf returns the "visits" of a record, or -1 when it has none.
 func visitsOf(t *testing.T, rec []byte) int {
@@ -40,7 +41,7 @@ func visitsOf(t *testing.T, rec []byte) int {
 // when there is none.
 func storedVisits(t *testing.T, s *sqlitestore.Store, id string) int {
 	t.Helper()
-	got, err := s.Get(context.Background(), id)
+	got, _, err := s.Get(context.Background(), id)
 	if errors.Is(err, session.ErrNotFound) {
 		return -1
 	}
@@ -257,7 +258,7 @@ func TestBatchFailingPatch(t *testing.T) {
 	patch := func(id string, p *session.Patch) func() ([]byte, error) {
 		return func() ([]byte, error) { return s.Patch(ctx, id, p, exp) }
 	}
-	bump := func(key string) *session.Patch { return session.NewPatch(nil, nil, map[string]int64{key: 1}) }
+	bump := func(key string) *session.Patch { return storetest.NewPatch(nil, nil, map[string]int64{key: 1}) }
 	release := plug(t, s)
 	res := queue(t, s,
 		patch("str", bump("visits")), // 2
@@ -284,7 +285,7 @@ func TestBatchFailingPatch(t *testing.T) {
 	if v := storedVisits(t, s, "new"); v != 1 {
 		t.Errorf("stored visits of new = %d, want 1", v)
 	}
-	if got, err := s.Get(ctx, "bad"); err != nil || string(got) != "not json" {
+	if got, _, err := s.Get(ctx, "bad"); err != nil || string(got) != "not json" {
 		t.Errorf("bad = %q, %v; want it unchanged", got, err)
 	}
 }
@@ -460,11 +461,11 @@ func TestPatchOfAGoneRecord(t *testing.T) {
 		} else if err := s.Destroy(ctx, id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Patch(ctx, id, incr().WithBase(base), now().Add(time.Hour)); !errors.Is(err, session.ErrNotFound) {
+		if _, err := s.Patch(ctx, id, storetest.NewPatchOn(base, nil, nil, map[string]int64{"visits": 1}), now().Add(time.Hour)); !errors.Is(err, session.ErrNotFound) {
 			t.Fatalf("%s: Patch with a base = %v, want ErrNotFound", gone, err)
 		}
 		ahead.Store(0)
-		if got, err := s.Get(ctx, id); gone == "expired" && (err != nil || string(got) != string(base)) {
+		if got, _, err := s.Get(ctx, id); gone == "expired" && (err != nil || string(got) != string(base)) {
 			t.Fatalf("%s: after the refused patch the row holds %s, %v; want it unchanged", gone, got, err)
 		} else if gone == "destroyed" && !errors.Is(err, session.ErrNotFound) {
 			t.Fatalf("%s: after the refused patch Get = %v, want ErrNotFound", gone, err)

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sessionkit/session"
 	"github.com/sessionkit/session/sqlitestore"
+	"github.com/sessionkit/session/storetest"
 )
 
 const benchIDs = 1000
@@ -42,7 +42,7 @@ func BenchmarkGet(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if _, err := s.Get(ctx, ids[i%benchIDs]); err != nil {
+		if _, _, err := s.Get(ctx, ids[i%benchIDs]); err != nil {
 			b.Fatalf("Get: %v", err)
 		}
 		i++
@@ -73,7 +73,7 @@ func BenchmarkPatch(b *testing.B) {
 func benchPatch(b *testing.B, o sqlitestore.Options) {
 	s, ids, _, exp := benchStoreWith(b, o)
 	ctx := context.Background()
-	p := session.NewPatch(nil, nil, map[string]int64{"visits": 1})
+	p := storetest.NewPatch(nil, nil, map[string]int64{"visits": 1})
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -99,7 +99,7 @@ func BenchmarkParallelGetSet(b *testing.B) {
 			if i%4 == 3 {
 				err = s.Set(ctx, id, data, exp)
 			} else {
-				_, err = s.Get(ctx, id)
+				_, _, err = s.Get(ctx, id)
 			}
 			if err != nil {
 				b.Errorf("%v", err)
@@ -124,7 +124,7 @@ func BenchmarkParallelPatch(b *testing.B) {
 func benchParallelPatch(b *testing.B, sessions int, o sqlitestore.Options) {
 	s, ids, _, exp := benchStoreWith(b, o)
 	ctx := context.Background()
-	p := session.NewPatch(nil, nil, map[string]int64{"visits": 1})
+	p := storetest.NewPatch(nil, nil, map[string]int64{"visits": 1})
 	var next atomic.Int64
 	b.ReportAllocs()
 	b.SetParallelism(32)

@@ -357,18 +357,12 @@ func initSchema(w *sql.DB, userKey string) error {
 	return nil
 }
 
-// Get returns the live record under id. It returns an error wrapping
-// session.ErrNotFound when there is none or it has expired, and an error
-// wrapping the context's or the driver's error when the read fails.
-func (s *Store) Get(ctx context.Context, id string) ([]byte, error) {
-	b, _, err := s.GetExpiry(ctx, id)
-	return b, err
-}
-
-// GetExpiry is Get, also returning the record's expiry
-// (session.ExpiryReader), from the same indexed read on a reader
-// connection: no write transaction.
-func (s *Store) GetExpiry(ctx context.Context, id string) ([]byte, time.Time, error) {
+// Get returns the live record under id and when the store forgets it,
+// from one indexed read on a reader connection (no write transaction). It
+// returns an error wrapping session.ErrNotFound when there is none or it
+// has expired, and an error wrapping the context's or the driver's error
+// when the read fails.
+func (s *Store) Get(ctx context.Context, id string) ([]byte, time.Time, error) {
 	var data []byte
 	var exp int64
 	err := s.get.QueryRowContext(ctx, id, s.now().UnixMilli()).Scan(&data, &exp)

@@ -97,7 +97,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 			s = b
 		}
 		wg.Go(func() {
-			_, err := s.Patch(ctx, "shared", session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
+			_, err := s.Patch(ctx, "shared", storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
 			errs <- err
 		})
 	}
@@ -108,7 +108,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := a.Get(ctx, "shared")
+	got, _, err := a.Get(ctx, "shared")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestDurable(t *testing.T) {
 	if err := s.Set(ctx, "kept", rec, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Patch(ctx, "patched", session.NewPatch(nil, nil, map[string]int64{"visits": 7}), time.Now().Add(time.Hour)); err != nil {
+	if _, err := s.Patch(ctx, "patched", storetest.NewPatch(nil, nil, map[string]int64{"visits": 7}), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -142,7 +142,7 @@ func TestDurable(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close() = %v", err)
 	}
-	if _, err := s.Get(ctx, "kept"); err == nil || errors.Is(err, session.ErrNotFound) {
+	if _, _, err := s.Get(ctx, "kept"); err == nil || errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Get after Close: %v, want a closed-database error", err)
 	}
 	for _, p := range []string{path, filepath.Dir(path)} {
@@ -156,14 +156,14 @@ func TestDurable(t *testing.T) {
 	}
 
 	s2 := open(t, path, sqlitestore.Options{})
-	got, err := s2.Get(ctx, "kept")
+	got, _, err := s2.Get(ctx, "kept")
 	if err != nil {
 		t.Fatalf("after re-Open: %v", err)
 	}
 	if !bytes.Equal(got, rec) {
 		t.Fatalf("after re-Open: %s, want %s", got, rec)
 	}
-	got, err = s2.Get(ctx, "patched")
+	got, _, err = s2.Get(ctx, "patched")
 	if err != nil || !strings.Contains(string(got), `"visits":7`) {
 		t.Fatalf("patched record after re-Open: %s, %v", got, err)
 	}
@@ -182,10 +182,10 @@ func TestDurableOption(t *testing.T) {
 		if got, err := sqlitestore.Synchronous(ctx, s); err != nil || got != c.want {
 			t.Errorf("Durable %v: PRAGMA synchronous = %d, %v; want %d", c.durable, got, err, c.want)
 		}
-		if _, err := s.Patch(ctx, "id", session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour)); err != nil {
+		if _, err := s.Patch(ctx, "id", storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour)); err != nil {
 			t.Fatalf("Durable %v: Patch: %v", c.durable, err)
 		}
-		if got, err := s.Get(ctx, "id"); err != nil || !strings.Contains(string(got), `"visits":1`) {
+		if got, _, err := s.Get(ctx, "id"); err != nil || !strings.Contains(string(got), `"visits":1`) {
 			t.Errorf("Durable %v: Get = %s, %v", c.durable, got, err)
 		}
 	}
@@ -214,16 +214,16 @@ func TestSweep(t *testing.T) {
 	}
 	c.Advance(time.Second) // expires == now counts as expired
 
-	if _, err := s.Get(ctx, "s1"); !errors.Is(err, session.ErrNotFound) {
+	if _, _, err := s.Get(ctx, "s1"); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Get(expired, unswept) = %v, want ErrNotFound", err)
 	}
 	if err := s.Touch(ctx, "s1", start.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get(ctx, "s1"); !errors.Is(err, session.ErrNotFound) {
+	if _, _, err := s.Get(ctx, "s1"); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Touch revived an expired record: Get = %v", err)
 	}
-	merged, err := s.Patch(ctx, "s2", session.NewPatch(nil, nil, map[string]int64{"n": 1}), start.Add(time.Hour))
+	merged, err := s.Patch(ctx, "s2", storetest.NewPatch(nil, nil, map[string]int64{"n": 1}), start.Add(time.Hour))
 	if err != nil || strings.Contains(string(merged), "visits") {
 		t.Fatalf("Patch of an expired record merged with it: %s, %v", merged, err)
 	}
@@ -243,7 +243,7 @@ func TestSweep(t *testing.T) {
 		t.Fatalf("Len after Sweep = %d, %v; want %d", n, err, len(live))
 	}
 	for id := range live {
-		if _, err := s.Get(ctx, id); err != nil {
+		if _, _, err := s.Get(ctx, id); err != nil {
 			t.Fatalf("live record %s: %v", id, err)
 		}
 	}
@@ -262,7 +262,7 @@ func TestPastExpiry(t *testing.T) {
 		"Set":   func(id string) error { return s.Set(ctx, id, rec, past) },
 		"Touch": func(id string) error { return s.Touch(ctx, id, past) },
 		"Patch": func(id string) error {
-			_, err := s.Patch(ctx, id, session.NewPatch(nil, nil, nil), past)
+			_, err := s.Patch(ctx, id, storetest.NewPatch(nil, nil, nil), past)
 			return err
 		},
 	} {
@@ -272,7 +272,7 @@ func TestPastExpiry(t *testing.T) {
 		if err := kill(name); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if _, err := s.Get(ctx, name); !errors.Is(err, session.ErrNotFound) {
+		if _, _, err := s.Get(ctx, name); !errors.Is(err, session.ErrNotFound) {
 			t.Errorf("%s to a past expiry: Get = %v, want ErrNotFound", name, err)
 		}
 	}
@@ -290,18 +290,18 @@ func TestPatchError(t *testing.T) {
 	if err := s.Set(ctx, "id", stored, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Patch(ctx, "id", session.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
+	_, err := s.Patch(ctx, "id", storetest.NewPatch(nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
 	if !errors.Is(err, session.ErrNotInteger) {
 		t.Fatalf("Patch incrementing a string = %v, want ErrNotInteger", err)
 	}
 	if err := s.Set(ctx, "bad", []byte("not json"), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Patch(ctx, "bad", session.NewPatch(nil, nil, nil), time.Now().Add(time.Hour))
+	_, err = s.Patch(ctx, "bad", storetest.NewPatch(nil, nil, nil), time.Now().Add(time.Hour))
 	if !errors.Is(err, session.ErrCorruptRecord) {
 		t.Fatalf("Patch of a corrupt record = %v, want ErrCorruptRecord", err)
 	}
-	got, err := s.Get(ctx, "id")
+	got, _, err := s.Get(ctx, "id")
 	if err != nil || !bytes.Equal(got, stored) {
 		t.Fatalf("after a failed Patch: %s, %v; want %s", got, err, stored)
 	}

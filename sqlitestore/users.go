@@ -54,6 +54,11 @@ func usersSQL(key string) string {
 		" WHERE " + userExpr(key) + " = ? AND expires > ?"
 }
 
+// UserKey returns the session key the store finds a sign-in under
+// (session.UserIndex): its Options.UserKey, "passport" by default. The
+// Manager refuses a store whose UserKey is not its own.
+func (s *Store) UserKey() string { return s.userKey }
+
 // UserSessions returns the live records user is signed in to under
 // Options.UserKey (session.UserIndex), in no particular order. It reads
 // them through the index on the user (see the package documentation):

@@ -1,9 +1,8 @@
 // Package storetest is the conformance suite every session.Store in this
 // module passes: get, set, destroy, touch, expiry, missing keys, large
 // records, concurrent saves, context cancellation and timeouts, and, for a
-// session.Patcher, atomic partial saves, for a session.ExpiryReader, the
-// expiry read with the record, through the store and through the
-// HTTP middleware; for a session.UserIndex, the sessions of a signed-in
+// session.Patcher, atomic partial saves; the expiry Get reads with the
+// record, through the store and through the HTTP middleware; for a session.UserIndex, the sessions of a signed-in
 // user found after every kind of write and gone after destroy, expiry,
 // sign-out and a change of user. A store's test calls Run with a function that returns
 // the store under test, connected to a real server.
@@ -40,7 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 	t.Run("Context", func(t *testing.T) { contextDone(t, newStore(t)) })
 	t.Run("Expiry", func(t *testing.T) { t.Parallel(); expiry(t, newStore(t)) })
 	t.Run("Touch", func(t *testing.T) { t.Parallel(); touch(t, newStore(t)) })
-	t.Run("ExpiryReader", func(t *testing.T) { t.Parallel(); expiryReader(t, newStore(t)) })
+	t.Run("GetExpiry", func(t *testing.T) { t.Parallel(); getExpiry(t, newStore(t)) })
 	t.Run("Patch", func(t *testing.T) { patch(t, newStore(t)) })
 	t.Run("Middleware", func(t *testing.T) { middleware(t, newStore(t)) })
 	t.Run("UserIndex", func(t *testing.T) { t.Parallel(); userIndex(t, newStore(t)) })
@@ -84,7 +83,7 @@ func ctx(t *testing.T) context.Context {
 
 func mustNotFound(t *testing.T, s session.Store, id string) {
 	t.Helper()
-	b, err := s.Get(ctx(t), id)
+	b, _, err := s.Get(ctx(t), id)
 	if !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Get(%s) = %.100q, %v; want ErrNotFound", id, b, err)
 	}
@@ -100,7 +99,7 @@ func setGet(t *testing.T, s session.Store) {
 	if err := s.Set(ctx(t), id, rec, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Get(ctx(t), id)
+	got, _, err := s.Get(ctx(t), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +113,7 @@ func overwrite(t *testing.T, s session.Store) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.Get(ctx(t), id)
+	got, _, err := s.Get(ctx(t), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +140,7 @@ func largeRecord(t *testing.T, s session.Store) {
 	if err := s.Set(ctx(t), id, rec, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Get(ctx(t), id)
+	got, _, err := s.Get(ctx(t), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +170,7 @@ func concurrentSets(t *testing.T, s session.Store) {
 		}
 	}
 	for i, id := range ids {
-		got, err := s.Get(ctx(t), id)
+		got, _, err := s.Get(ctx(t), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +185,7 @@ func contextDone(t *testing.T, s session.Store) {
 	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel2()
 	for name, c := range map[string]context.Context{"cancelled": cancelled, "deadline passed": expired} {
-		if _, err := s.Get(c, id); err == nil || errors.Is(err, session.ErrNotFound) {
+		if _, _, err := s.Get(c, id); err == nil || errors.Is(err, session.ErrNotFound) {
 			t.Errorf("%s: Get error %v, want the context's error", name, err)
 		}
 		if err := s.Set(c, id, record(1, ""), time.Now().Add(time.Hour)); err == nil {
@@ -201,7 +200,7 @@ func waitGone(t *testing.T, s session.Store, id string, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		_, err := s.Get(ctx(t), id)
+		_, _, err := s.Get(ctx(t), id)
 		if errors.Is(err, session.ErrNotFound) {
 			return
 		}
@@ -226,7 +225,7 @@ func expiry(t *testing.T, s session.Store) {
 	if err := s.Set(ctx(t), soon, record(1, ""), time.Now().Add(1500*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get(ctx(t), soon); err != nil {
+	if _, _, err := s.Get(ctx(t), soon); err != nil {
 		t.Fatalf("record gone before its expiry: %v", err)
 	}
 	waitGone(t, s, soon, 4*time.Second)
@@ -249,7 +248,7 @@ func touch(t *testing.T, s session.Store) {
 		t.Fatal(err)
 	}
 	waitGone(t, s, other, 4*time.Second) // the untouched twin expires...
-	got, err := s.Get(ctx(t), id)        // ...the touched one lives on, unchanged
+	got, _, err := s.Get(ctx(t), id)     // ...the touched one lives on, unchanged
 	if err != nil {
 		t.Fatalf("touched record expired: %v", err)
 	}
@@ -276,14 +275,14 @@ func patch(t *testing.T, s session.Store) {
 		wg.Add(2)
 		go func() { // each request sets a key of its own...
 			defer wg.Done()
-			_, err := p.Patch(ctx(t), id, session.NewPatch(map[string]json.RawMessage{fmt.Sprint("k", i): json.RawMessage(strconv.Itoa(i))}, nil, nil), time.Now().Add(time.Hour))
+			_, err := p.Patch(ctx(t), id, NewPatch(map[string]json.RawMessage{fmt.Sprint("k", i): json.RawMessage(strconv.Itoa(i))}, nil, nil), time.Now().Add(time.Hour))
 			errs <- err
 		}()
 		go func() { // ...and increments a shared counter, half of them
 			defer wg.Done() // from the first record, soon stale (Patch.Base)
-			pt := session.NewPatch(nil, nil, map[string]int64{"visits": 1})
+			pt := NewPatch(nil, nil, map[string]int64{"visits": 1})
 			if i%2 == 0 {
-				pt.WithBase(first)
+				pt = NewPatchOn(first, nil, nil, map[string]int64{"visits": 1})
 			}
 			_, err := p.Patch(ctx(t), id, pt, time.Now().Add(time.Hour))
 			errs <- err
@@ -296,7 +295,7 @@ func patch(t *testing.T, s session.Store) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.Get(ctx(t), id)
+	got, _, err := s.Get(ctx(t), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,11 +316,11 @@ func patch(t *testing.T, s session.Store) {
 	// A base that is no longer stored is only a hint: the patch applies to
 	// what is stored. A base that is stored is what the patch applies to.
 	for i, base := range [][]byte{nil, first, nil, []byte("not json")} {
-		cur, _ := s.Get(ctx(t), id)
+		cur, _, _ := s.Get(ctx(t), id)
 		if i == 0 {
 			base = cur // the fresh base
 		}
-		merged, err := p.Patch(ctx(t), id, session.NewPatch(nil, nil, map[string]int64{"visits": 1}).WithBase(base), time.Now().Add(time.Hour))
+		merged, err := p.Patch(ctx(t), id, NewPatchOn(base, nil, nil, map[string]int64{"visits": 1}), time.Now().Add(time.Hour))
 		var before, after map[string]any
 		if err != nil || json.Unmarshal(cur, &before) != nil || json.Unmarshal(merged, &after) != nil ||
 			after["visits"] != before["visits"].(float64)+1 || after["keep"] != true {
@@ -330,15 +329,15 @@ func patch(t *testing.T, s session.Store) {
 	}
 
 	// Deleting through a patch, and a patch on no record.
-	merged, err := p.Patch(ctx(t), id, session.NewPatch(nil, []string{"keep", "k0"}, nil), time.Now().Add(time.Hour))
+	merged, err := p.Patch(ctx(t), id, NewPatch(nil, []string{"keep", "k0"}, nil), time.Now().Add(time.Hour))
 	if err != nil || strings.Contains(string(merged), `"keep"`) || strings.Contains(string(merged), `"k0"`) {
 		t.Fatalf("delete by patch: %v, %.200s", err, merged)
 	}
 	fresh := newID(t)
-	if _, err := p.Patch(ctx(t), fresh, session.NewPatch(nil, nil, map[string]int64{"visits": 5}), time.Now().Add(time.Hour)); err != nil {
+	if _, err := p.Patch(ctx(t), fresh, NewPatch(nil, nil, map[string]int64{"visits": 5}), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.Get(ctx(t), fresh)
+	got, _, _ = s.Get(ctx(t), fresh)
 	if !strings.Contains(string(got), `"visits":5`) {
 		t.Fatalf("patch of a missing record: %s", got)
 	}
@@ -407,7 +406,7 @@ func middleware(t *testing.T, s session.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Get(ctx(t), id)
+	got, _, err := s.Get(ctx(t), id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,13 +88,13 @@ func userIndex(t *testing.T, s session.Store) {
 		}
 		wantListed(t, ix, alice, a1, a2)
 		set := map[string]json.RawMessage{"passport": json.RawMessage(`{"user":` + string(aliceJSON) + `}`)}
-		if _, err := p.Patch(ctx(t), a3, session.NewPatch(set, nil, nil), hour); err != nil {
+		if _, err := p.Patch(ctx(t), a3, NewPatch(set, nil, nil), hour); err != nil {
 			t.Fatal(err)
 		}
 		wantListed(t, ix, alice, a1, a2, a3)
 		// Signed out by a patch (Passport's logout saves {"passport":{}}).
 		set = map[string]json.RawMessage{"passport": json.RawMessage(`{}`)}
-		if _, err := p.Patch(ctx(t), a3, session.NewPatch(set, nil, nil), hour); err != nil {
+		if _, err := p.Patch(ctx(t), a3, NewPatch(set, nil, nil), hour); err != nil {
 			t.Fatal(err)
 		}
 		wantListed(t, ix, alice, a1, a2)
@@ -121,7 +121,7 @@ func userIndex(t *testing.T, s session.Store) {
 		t.Fatal(err)
 	}
 	wantListed(t, ix, numUser, n1)
-	if got, err := s.Get(ctx(t), n1); err != nil || !json.Valid(got) {
+	if got, _, err := s.Get(ctx(t), n1); err != nil || !json.Valid(got) {
 		t.Fatalf("Get of the number user's record: %q, %v", got, err)
 	}
 

@@ -50,7 +50,7 @@ func TestMe(t *testing.T) {
 	wantPage(t, v.get("/"), visits(1))
 	v.signIn("alice", alicePassword, "/")
 	id, _ := signedParts(t, v.cookie())
-	before, err := store.Get(context.Background(), id)
+	before, _, err := store.Get(context.Background(), id)
 	if err != nil {
 		t.Fatalf("the signed-in session is not stored: %v", err)
 	}
@@ -59,7 +59,7 @@ func TestMe(t *testing.T) {
 	for range 3 {
 		wantMe(t, v.get("/me"), "alice")
 	}
-	after, err := store.Get(context.Background(), id)
+	after, _, err := store.Get(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
