@@ -32,6 +32,12 @@
 // in a header for API clients; Options.Observer reports to metrics and
 // traces (module otelsession); flash messages are Flash and Flashes.
 //
+// Each manager keeps its session under its own context key: with two in
+// one request (a Manager's Handler around a SealedManager's), m.From(r)
+// gives each manager's session and From the innermost. A handler's unit
+// test needs no manager: put a zero Session in the request with
+// NewContext, run the handler, and read what it set.
+//
 // The package also speaks Node's formats, for teams moving an app from Node
 // route by route: the cookie is express-session's ("connect.sid", "s:" + ID
 // + "." + HMAC-SHA256), the stored record is express-session's JSON, the

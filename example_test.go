@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -68,21 +69,45 @@ func ExampleGet() {
 	// false
 }
 
-// Regenerate at login, so an ID planted before login is useless after it.
+// Regenerate when privileges change, so an ID planted before is useless
+// after it; KeepData keeps the data (sign-ins use SignIn, which does this).
 func ExampleSession_Regenerate() {
-	login := func(w http.ResponseWriter, r *http.Request) {
-		s := session.From(r)
-		if err := s.Regenerate(r.Context(), session.KeepData()); err != nil {
-			http.Error(w, "try again", http.StatusServiceUnavailable)
-			return
-		}
-		if err := s.Set("user", "alice"); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+	store := memstore.New(memstore.Options{})
+	defer store.Close()
+	m, err := session.New(session.Options{Secrets: []string{"a-long-random-secret-from-the-environment"}, Store: store})
+	if err != nil {
+		panic(err)
 	}
-	_ = login
+	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := session.From(r)
+		if r.URL.Path == "/elevate" {
+			old := s.ID()
+			if err := s.Regenerate(r.Context(), session.KeepData()); err != nil {
+				http.Error(w, "try again", http.StatusServiceUnavailable)
+				return
+			}
+			_, _, err := store.Get(r.Context(), old)
+			fmt.Println("new ID:", s.ID() != old, "old record gone:", errors.Is(err, session.ErrNotFound))
+		}
+		n, _ := s.Increment(r.Context(), "visits", 1)
+		fmt.Println("visits:", n)
+	})))
+	defer srv.Close()
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	for _, path := range []string{"/", "/elevate", "/"} {
+		res, err := client.Get(srv.URL + path)
+		if err != nil {
+			panic(err)
+		}
+		res.Body.Close()
+	}
+	// Output:
+	// visits: 1
+	// new ID: true old record gone: true
+	// visits: 2
+	// visits: 3
 }
 
 // The cookie value express-session sends for ID "abc" under secret

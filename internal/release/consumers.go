@@ -98,7 +98,7 @@ func isolated(proxyDir string) ([]string, error) {
 	var env []string
 	for _, kv := range os.Environ() {
 		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "GOWORK", "GOPROXY", "GOMODCACHE", "GONOSUMDB", "GONOSUMCHECK", "GOPRIVATE", "GONOPROXY", "GOFLAGS":
+		case "GOWORK", "GOPROXY", "GOMODCACHE", "GONOSUMDB", "GONOSUMCHECK", "GOPRIVATE", "GONOPROXY", "GOFLAGS", "GODEBUG":
 		default:
 			env = append(env, kv)
 		}
@@ -109,6 +109,10 @@ func isolated(proxyDir string) ([]string, error) {
 		"GOMODCACHE="+modcache,
 		"GONOSUMDB="+rootPath,
 		"GOFLAGS="+strings.TrimSpace(flags+" -modcacherw"),
+		// The go command indexes module-cache directories in GOCACHE as
+		// if they never changed; this repository's are rewritten on every
+		// run, at the same version, so the index would list stale files.
+		"GODEBUG="+strings.TrimPrefix(os.Getenv("GODEBUG")+",goindex=0", ","),
 	), nil
 }
 
