@@ -164,14 +164,7 @@ func parseFlashes(raw []byte) ([]flashKind, bool) {
 	}
 	var kinds []flashKind
 	ms := memberScanner{b: raw, i: i, depth: 1}
-	for {
-		k, v, ok, err := ms.next()
-		if err != nil {
-			return nil, false
-		}
-		if !ok {
-			return kinds, true
-		}
+	for k, v := range ms.members() {
 		name, err := jsonString(k)
 		if err != nil {
 			return nil, false
@@ -182,6 +175,10 @@ func parseFlashes(raw []byte) ([]flashKind, bool) {
 			kinds = append(kinds, flashKind{name, v})
 		}
 	}
+	if ms.err != nil {
+		return nil, false
+	}
+	return kinds, true
 }
 
 func flashIndex(kinds []flashKind, kind string) int {

@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/json"
 	"errors"
+	"iter"
 )
 
 // The record codec reads every stored session on every request, so it
@@ -38,29 +39,46 @@ func scanJSONObject(b []byte, i, depth int, member func(key, val []byte) error) 
 		return 0, errJSONSyntax
 	}
 	ms := memberScanner{b: b, i: i, depth: depth}
-	for {
-		k, v, ok, err := ms.next()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return ms.i, nil
-		}
+	for k, v := range ms.members() {
 		if member != nil {
 			if err := member(k, v); err != nil {
 				return 0, err
 			}
 		}
 	}
+	if ms.err != nil {
+		return 0, ms.err
+	}
+	return ms.i, nil
 }
 
-// memberScanner walks the members of the JSON object at b[i] ('{') one
-// call of next at a time: a loop over it allocates nothing, where a
-// callback's captured variables would escape to the heap.
+// memberScanner walks the members of the JSON object at b[i] ('{'): range
+// over members, then check err.
 type memberScanner struct {
 	b        []byte
 	i, depth int
-	state    int // 0: before the first member; 1: after a member; 2: done
+	state    int   // 0: before the first member; 1: after a member; 2: done
+	err      error // the syntax error that ended members, if any
+}
+
+// members returns an iterator over the object's members: each raw key
+// (quotes included) and raw value, in order. When the loop ends, s.err
+// holds the syntax error that ended it, if any, and, at the end of the
+// object, s.i is the index just past it. A loop over it allocates nothing
+// (the iterator and the loop body do not escape).
+func (s *memberScanner) members() iter.Seq2[[]byte, []byte] {
+	return func(yield func(key, val []byte) bool) {
+		for {
+			k, v, ok, err := s.next()
+			if err != nil {
+				s.err = err
+				return
+			}
+			if !ok || !yield(k, v) {
+				return
+			}
+		}
+	}
 }
 
 // next returns the next member's raw key (quotes included) and raw value.

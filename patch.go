@@ -105,14 +105,7 @@ func (p *Patch) applyFlat(stored []byte) ([]byte, bool) {
 	ms := buf[:0]
 	var created int64
 	sc := memberScanner{b: stored, i: i, depth: 1}
-	for {
-		k, v, ok, err := sc.next()
-		if err != nil {
-			return nil, false
-		}
-		if !ok {
-			break
-		}
+	for k, v := range sc.members() {
 		key := k[1 : len(k)-1]
 		for _, c := range key {
 			if c < 0x20 || c >= 0x7f || c == '\\' {
@@ -145,7 +138,7 @@ func (p *Patch) applyFlat(stored []byte) ([]byte, bool) {
 		}
 		ms = append(ms, flatMember{key, v})
 	}
-	if skipJSONSpace(stored, sc.i) != len(stored) {
+	if sc.err != nil || skipJSONSpace(stored, sc.i) != len(stored) {
 		return nil, false
 	}
 	for _, k := range p.del {

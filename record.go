@@ -78,14 +78,7 @@ func scanRecord(b []byte) (rec *record, cookie []byte, hasCookie bool, err error
 	vals := make(map[string]json.RawMessage, 4)
 	var created []byte // the __created member, kept out of vals like the cookie
 	ms := memberScanner{b: b, i: i, depth: 1}
-	for {
-		k, v, ok, serr := ms.next()
-		if serr != nil {
-			return nil, nil, false, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)
-		}
-		if !ok {
-			break
-		}
+	for k, v := range ms.members() {
 		switch {
 		case rawKeyIs(k, "cookie"):
 			cookie, hasCookie = v, true
@@ -105,6 +98,9 @@ func scanRecord(b []byte) (rec *record, cookie []byte, hasCookie bool, err error
 				vals[key] = v
 			}
 		}
+	}
+	if ms.err != nil {
+		return nil, nil, false, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)
 	}
 	if skipJSONSpace(b, ms.i) != len(b) {
 		return nil, nil, false, fmt.Errorf("%w: not a JSON object", ErrCorruptRecord)

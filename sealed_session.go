@@ -162,14 +162,7 @@ func scanSealed(plain []byte) (top map[string]json.RawMessage, ts []byte, err er
 	}
 	top = make(map[string]json.RawMessage, 4)
 	ms := memberScanner{b: plain, i: i, depth: 1}
-	for {
-		k, v, ok, err := ms.next()
-		if err != nil {
-			return nil, nil, bad
-		}
-		if !ok {
-			break
-		}
+	for k, v := range ms.members() {
 		key, err := jsonString(k)
 		if err != nil {
 			return nil, nil, bad
@@ -179,6 +172,9 @@ func scanSealed(plain []byte) (top map[string]json.RawMessage, ts []byte, err er
 			continue
 		}
 		top[key] = v
+	}
+	if ms.err != nil {
+		return nil, nil, bad
 	}
 	if skipJSONSpace(plain, ms.i) != len(plain) {
 		return nil, nil, bad

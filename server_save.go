@@ -246,14 +246,7 @@ func (s *serverSession) adoptInPlace(merged []byte) bool {
 	}
 	ms := memberScanner{b: merged, i: i, depth: 1}
 	n := 0
-	for {
-		k, v, ok, err := ms.next()
-		if err != nil {
-			return false
-		}
-		if !ok {
-			break
-		}
+	for k, v := range ms.members() {
 		if rawKeyIs(k, "cookie") || rawKeyIs(k, createdKey) {
 			continue
 		}
@@ -268,6 +261,9 @@ func (s *serverSession) adoptInPlace(merged []byte) bool {
 		}
 		s.vals[s.keys[j]] = v
 		n++
+	}
+	if ms.err != nil {
+		return false
 	}
 	return skipJSONSpace(merged, ms.i) == len(merged) && n == len(s.vals)
 }

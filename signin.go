@@ -237,17 +237,13 @@ func userOf(raw []byte) (string, bool) {
 	}
 	var user []byte
 	ms := memberScanner{b: raw, i: i, depth: 1}
-	for {
-		k, v, ok, err := ms.next()
-		if err != nil {
-			return "", false
-		}
-		if !ok {
-			break
-		}
+	for k, v := range ms.members() {
 		if keyIs(k, "user") {
 			user = v // the last of duplicates wins, as in JSON.parse
 		}
+	}
+	if ms.err != nil {
+		return "", false
 	}
 	if user == nil {
 		return "", false
@@ -274,17 +270,13 @@ func RecordUser(record []byte, key string) (string, bool) {
 	}
 	var val []byte
 	ms := memberScanner{b: record, i: i, depth: 1}
-	for {
-		k, v, ok, err := ms.next()
-		if err != nil {
-			return "", false
-		}
-		if !ok {
-			break
-		}
+	for k, v := range ms.members() {
 		if keyIs(k, key) {
 			val = v
 		}
+	}
+	if ms.err != nil {
+		return "", false
 	}
 	if skipJSONSpace(record, ms.i) != len(record) {
 		return "", false // data after the object: not a record

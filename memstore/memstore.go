@@ -1,7 +1,3 @@
-// Package memstore is an in-memory session.Store for tests and
-// single-process apps. Unlike express-session's MemoryStore it never leaks:
-// expired records are swept in the background, and the number of records
-// is capped, evicting those closest to expiry first.
 package memstore
 
 import (
@@ -46,8 +42,8 @@ type Options struct {
 	UserKey string
 }
 
-// Store is an in-memory session.Store, session.Toucher and
-// session.Patcher. It is safe for concurrent use. Call Close to stop its
+// Store is an in-memory session.Store, session.Toucher, session.Patcher
+// and session.UserIndex. It is safe for concurrent use. Call Close to stop its
 // sweeper. Every call returns ctx.Err() when ctx is already done.
 //
 // A Store keeps each record in a few dozen bytes besides the record's

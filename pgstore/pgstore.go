@@ -1,67 +1,3 @@
-// Package pgstore is a session.Store kept in PostgreSQL, in the table
-// connect-pg-simple 10 uses, with its semantics, so a Go service and a
-// Node app using express-session with connect-pg-simple share sessions:
-// the same cookie (same secret) loads the same row on either side.
-//
-// The table is connect-pg-simple's table.sql:
-//
-//	CREATE TABLE "session" (
-//	  "sid" varchar NOT NULL COLLATE "default",
-//	  "sess" json NOT NULL,
-//	  "expire" timestamp(6) NOT NULL
-//	)
-//	WITH (OIDS=FALSE);
-//	ALTER TABLE "session" ADD CONSTRAINT "session_pkey" PRIMARY KEY ("sid") NOT DEFERRABLE INITIALLY IMMEDIATE;
-//	CREATE INDEX "IDX_session_expire" ON "session" ("expire");
-//
-// sess holds the express-session JSON record as it was written (json, not
-// jsonb, keeps the text). expire is a timestamp without time zone, written
-// as to_timestamp(ceil(expiry in Unix seconds)) and compared with
-// to_timestamp(ceil(now)), both converted with the database session's
-// TimeZone setting, exactly as connect-pg-simple does: a Go and a Node
-// process agree on expiry as long as their connections use the same
-// TimeZone (by default, the server's).
-//
-// Expired rows are invisible at once and deleted by a background pruner
-// (connect-pg-simple's pruneSessions); call Close to stop it.
-//
-// # Sessions by user
-//
-// UserSessions (session.UserIndex: the sessions a user is signed in to,
-// for a "your devices" page or "sign out everywhere") searches an index
-// on an expression of the row itself, the user under Options.UserKey
-// (Passport's {"passport":{"user":...}} by default):
-//
-//	CREATE INDEX IF NOT EXISTS "IDX_session_user_passport" ON "session" (((sess -> 'passport') ->> 'user'));
-//
-// ->> gives a string user's text and a number's JSON text ("42"), as
-// session.RecordUser reads them. PostgreSQL computes the entry from the
-// row in the statement that writes the row, so the index and the
-// sessions cannot disagree: a row written by a Node app, by hand or by
-// this package, signed in, signed out or moved to another user, is
-// listed as its sess says from the commit on; Destroy and pruning remove
-// it with the row, and an expired row is never returned (expire is
-// compared in the query, as Get does). New creates the index when the
-// table exists and lacks it, over the rows already there: the migration
-// of a table connect-pg-simple created. That takes a lock that holds up
-// writes to the table while it builds (1.7 s for a million rows on a
-// 2-core machine);
-// on a large, busy table, create it beforehand with CREATE INDEX
-// CONCURRENTLY under the same name and expression, and New finds it (the
-// role then needs no ownership of the table). When the table is created
-// after New (by a Node app), the first UserSessions creates the index. A
-// table whose sess is not json or jsonb gets no index, and its
-// UserSessions fails. Each UserKey and table gets an index of its own
-// ("IDX_<table>_user_<key>", or "IDX_user_" and a hash when the key is
-// not a plain word or the name would be too long); one no Store uses any
-// more may be dropped. The cost on writes: every write of a row (Set,
-// Patch, and Touch too, since expire is indexed and the new row version
-// needs an entry in every index) parses the record's JSON to compute the
-// entry and adds one more B-tree entry; anonymous sessions index a NULL.
-//
-// A Store uses a *pgxpool.Pool it does not own. A connection that died
-// while idle in the pool (the server restarted) is retried on another
-// connection, so the first requests after a restart do not fail.
 package pgstore
 
 import (
@@ -150,10 +86,11 @@ type Options struct {
 }
 
 // Store is a session.Store, session.Toucher, session.Patcher and
-// session.UserIndex backed by a PostgreSQL table shared with connect-pg-simple. It is safe for
-// concurrent use. Every method returns an error wrapping the context's
-// error when ctx is done first, and one wrapping pgx's error when the
-// database fails. Error messages never contain session IDs.
+// session.UserIndex backed by a PostgreSQL table (connect-pg-simple's: see
+// the package documentation). It is safe for concurrent use. Every method
+// returns an error wrapping the context's error when ctx is done first,
+// and one wrapping pgx's error when the database fails. Error messages
+// never contain session IDs.
 type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger

@@ -1,84 +1,3 @@
-// Package redisstore is a session.Store on Redis that shares sessions with
-// Node apps using connect-redis 9 (with express-session): it reads and
-// writes the same keys, values and expiries.
-//
-// The format is connect-redis's exactly. A session lives under the key
-// Prefix+ID (default "sess:"), as a plain Redis string holding the
-// express-session JSON record, written with SET key value EX ttl where ttl
-// is the seconds left until the expiry the Manager passes, rounded up (the
-// cookie's Expires, or 24 hours for a browser-session cookie, connect-redis's
-// default ttl of 86400 s). A record whose expiry has passed is deleted
-// instead of written. Touch is EXPIRE, Destroy is DEL (each in a short
-// script that also returns the record when it may name a user).
-//
-// Store also implements session.Patcher with a compare-and-set script on
-// the one key (one round trip; a retry on the record Redis returns when
-// another writer changed it first), so concurrent requests of one session that change different keys,
-// or increment one counter, all keep their change, whether they run in
-// one process or many. It works with a single server, Sentinel or a Redis
-// Cluster client (one key is one slot).
-//
-// Store implements session.UserIndex: the sessions a user is signed in
-// to (Passport's {"passport":{"user":...}}, under Options.UserKey) are
-// found through a sorted set per user, under IndexKey(user) ("user:sess:"
-// + user by default, outside the session keys' prefix so that no session
-// ID can name it and connect-redis's SCAN of "sess:*" never meets it). A
-// member is a session ID, its score the session's expiry in Unix
-// milliseconds; the set expires with its latest member. Set, Patch and
-// Touch of a record that names a user add or refresh its member: one more
-// round trip, after the session's write, since on a Redis Cluster the
-// set and the session are in different slots and no script can write
-// both. A record without a user costs no extra round trip. Destroy of a
-// signed-in session removes the member, then the record. The index may
-// disagree with the sessions: a process that stops between a session's
-// write and its index update leaves a signed-in session out of its user's
-// list until its next write or touch; a user change or sign-out leaves the
-// ID in the previous user's set. UserSessions trusts no member: it reads
-// every record and removes from the set the members whose record is gone,
-// expired or names someone else.
-//
-// Sessions a Node app signs in (connect-redis writes them, not this
-// Store) are not in the index until a Go instance writes or touches them.
-// A session a Node app keeps alive beyond the expiry a Go instance last
-// set stays listed while its user's set lasts (until the latest expiry Go
-// set for that user, which UserSessions extends when it sees the session),
-// and leaves the index after that, until Go writes or touches it again.
-//
-// # Waiting for replicas
-//
-// Redis acknowledges a write once the primary holds it in memory; its
-// replicas get it a moment later. If the primary dies in that moment and
-// Sentinel (or the Cluster) promotes a replica, the write is lost,
-// although the client was told it succeeded. Options.WaitReplicas makes
-// each write wait for that many replicas: the Store sends WAIT n timeout
-// after the write, in one pipeline on the same connection (on a Cluster,
-// to the node that holds the key), and returns an error wrapping
-// ErrNotReplicated when fewer than n replicas acknowledged within
-// Options.WaitTimeout; the Manager then answers 503, so the change is not
-// acknowledged (it may still have been applied). The costs: every write's
-// reply waits for the replicas' acknowledgement (about one more round
-// trip, primary to replica); writes fail while fewer than n replicas are
-// connected (with one replica and WaitReplicas 1, a dead replica stops
-// every write until it is back: run two replicas and wait for one to
-// ride out the loss of either); and WAIT is not strong consistency: a
-// replica acknowledges what it received, not what it fsynced, and when
-// there are more replicas than n, a failover may promote one that did not
-// get the write. With one replica and WaitReplicas 1, or WaitReplicas
-// equal to the number of replicas, an acknowledged write is on every
-// node that can be promoted.
-//
-// Sessions use no RESP3 feature: a client with Protocol: 2 saves go-redis
-// a look for push notifications (a read syscall) on every command.
-//
-// Errors from Redis are returned wrapped; the Manager reports them as
-// session.ErrStore (503 by default). The client's own settings (timeouts,
-// retries, pool size) apply to every call.
-//
-//	client := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
-//	m, err := session.New(session.Options{
-//		Secrets: []string{secret},
-//		Store:   redisstore.New(client, redisstore.Options{}),
-//	})
 package redisstore
 
 import (
@@ -95,8 +14,8 @@ import (
 	"github.com/sessionkit/session"
 )
 
-// DefaultPrefix is connect-redis's key prefix, used when Options.Prefix is
-// empty.
+// DefaultPrefix is the key prefix used when Options.Prefix is empty.
+// (Node: connect-redis's default prefix.)
 const DefaultPrefix = "sess:"
 
 // ErrConflict is returned (wrapped) by Patch when other writers changed
@@ -108,8 +27,8 @@ var ErrConflict = errors.New("redisstore: record changed by other writers")
 // its write.
 const MaxPatchAttempts = 100
 
-// Options configures a Store. The zero value matches connect-redis's
-// defaults.
+// Options configures a Store. The zero value is ready to use. (Node: it
+// matches connect-redis's defaults.)
 type Options struct {
 	// Prefix is prepended to the session ID to make the Redis key. Empty
 	// means DefaultPrefix, "sess:", connect-redis's default; set the same
@@ -145,8 +64,8 @@ type Options struct {
 }
 
 // Store is a session.Store, session.Toucher, session.Patcher and
-// session.UserIndex on a Redis client, in connect-redis 9's format (see the package documentation). It
-// is safe for concurrent use. It does not own the client: closing it is
+// session.UserIndex on a Redis client (see the package documentation for
+// the keys it writes, connect-redis 9's). It is safe for concurrent use. It does not own the client: closing it is
 // the caller's job.
 type Store struct {
 	client      redis.UniversalClient

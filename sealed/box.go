@@ -30,7 +30,7 @@ func NewBox(keys ...Key) (*Box, error) {
 }
 
 // Seal returns base64(secretbox(plaintext)) + ";" + base64(nonce) under the
-// first key, with a fresh random nonce: the plugin's cookie value before
+// first key, with a fresh random nonce: the cookie value before
 // percent-encoding. It fails only if the system's random source does.
 func (b *Box) Seal(plaintext []byte) (string, error) {
 	var nonce [nonceSize]byte
@@ -53,7 +53,7 @@ func (b *Box) sealWith(plaintext []byte, nonce *[nonceSize]byte) string {
 
 // Open returns the plaintext sealed in value, trying each key in order;
 // stale is true when a key other than the first opened it. Both base64
-// alphabets are accepted, as Node's decoder does. A forged, truncated or
+// alphabets are accepted (as Node's decoder does). A forged, truncated or
 // garbage value gives an error wrapping session.ErrInvalidCookie.
 func (b *Box) Open(value string) (plaintext []byte, stale bool, err error) {
 	if len(value) > maxValue {

@@ -1,10 +1,14 @@
-// Package sealed keeps the whole session in an encrypted cookie, byte for
-// byte as Node's @fastify/secure-session 8.x does: XSalsa20-Poly1305
-// (NaCl secretbox) with a fresh 24-byte nonce per cookie, the value
-// base64(box) + ";" + base64(nonce), the JSON data carrying "__ts", and
-// the same key options: raw 32-byte keys (rotated: the first seals, all
-// open, and a cookie opened with an older key is re-sealed with the first),
-// or a secret of at least 32 bytes and a 16-byte salt through Argon2id.
+// Package sealed keeps the whole session in an encrypted cookie: no
+// store, nothing shared between instances but the key. The data is JSON
+// carrying "__ts" (the Unix second of its last write), sealed with
+// XSalsa20-Poly1305 (NaCl secretbox) under a fresh 24-byte nonce per
+// cookie; the cookie value is base64(box) + ";" + base64(nonce). Keys are
+// 32 random bytes, rotated by listing several (the first seals, all open,
+// and a cookie opened with an older key is sealed again with the first),
+// or derived from a secret of at least 32 bytes and a 16-byte salt with
+// Argon2id. (Node: this is @fastify/secure-session 8.x's cookie, byte for
+// byte, with its key options, so a Go service and a Fastify app with the
+// same key read each other's sessions.)
 //
 // A Box is the session.Sealer that session.NewSealed takes; the session
 // API is the one of package session, so handlers call session.From(r) and
@@ -24,9 +28,9 @@
 //	}
 //	http.Handle("/", m.Handler(visits))
 //
-// DeriveKey turns a secret of at least 32 bytes and a salt into a key as
-// the plugin's secret and salt options do (Argon2id, about a second: do
-// it once, at start-up).
+// DeriveKey turns a secret of at least 32 bytes and a salt into a key
+// (Argon2id, about a second: do it once, at start-up). (Node: the
+// plugin's secret and salt options.)
 //
 // A cookie holds about 2.6 KB of JSON; Session.Set returns
 // session.ErrCookieTooLarge past that (SealedManager.MaxPayload gives the

@@ -16,7 +16,8 @@ const KeySize = 32
 // SaltSize is the size of a salt for DeriveKey: 16 bytes.
 const SaltSize = 16
 
-// MinSecretSize is the shortest secret DeriveKey accepts, as the plugin.
+// MinSecretSize is the shortest secret DeriveKey accepts. (Node: the
+// plugin's minimum too.)
 const MinSecretSize = 32
 
 // Key is a secretbox key.
@@ -30,16 +31,17 @@ var (
 	ErrSecretTooShort = errors.New("sealed: secret must be at least 32 bytes")
 	// ErrSaltSize is returned by DeriveKey for a salt that is not 16 bytes.
 	ErrSaltSize = errors.New("sealed: salt must be 16 bytes")
-	// ErrNoKey is returned by New and NewBox without any key or secret.
+	// ErrNoKey is returned by NewBox without any key.
 	ErrNoKey = errors.New("sealed: a key or a secret is required")
 )
 
-// DefaultSalt is @fastify/secure-session's default salt
-// (base64 "mq9hDxBVDbspDR6nLfFT1g==").
+// DefaultSalt is the salt DeriveKey uses when given none. (Node:
+// @fastify/secure-session's default salt, base64
+// "mq9hDxBVDbspDR6nLfFT1g==".)
 var DefaultSalt = []byte{0x9a, 0xaf, 0x61, 0x0f, 0x10, 0x55, 0x0d, 0xbb, 0x29, 0x0d, 0x1e, 0xa7, 0x2d, 0xf1, 0x53, 0xd6}
 
-// GenerateKey returns a new random key from crypto/rand; the equivalent of
-// `npx @fastify/secure-session > secret-key`.
+// GenerateKey returns a new random key from crypto/rand. (Node: `npx
+// @fastify/secure-session > secret-key`.)
 func GenerateKey() (Key, error) {
 	var k Key
 	if _, err := rand.Read(k[:]); err != nil {
@@ -48,8 +50,9 @@ func GenerateKey() (Key, error) {
 	return k, nil
 }
 
-// String returns the key in standard base64, the form the plugin's key
-// option takes as a string.
+// String returns the key in standard base64, the form ParseKey reads.
+// (Node: the form @fastify/secure-session's key option takes as a
+// string.)
 func (k Key) String() string { return base64.StdEncoding.EncodeToString(k[:]) }
 
 // ParseKey decodes a key written in base64, standard or URL-safe, padded or
@@ -74,10 +77,10 @@ func KeyFromBytes(b []byte) (Key, error) {
 	return k, nil
 }
 
-// DeriveKey derives a key from a secret as the plugin's secret and salt
-// options do: Argon2id with 3 passes over 256 MiB, one lane (libsodium's
-// crypto_pwhash with OPSLIMIT_MODERATE and MEMLIMIT_MODERATE). A nil salt
-// means DefaultSalt. It takes about a second and 256 MiB: call it once at
+// DeriveKey derives a key from a secret with Argon2id, 3 passes over 256
+// MiB, one lane (libsodium's crypto_pwhash with OPSLIMIT_MODERATE and
+// MEMLIMIT_MODERATE). A nil salt means DefaultSalt. (Node: the plugin's
+// secret and salt options.) It takes about a second and 256 MiB: call it once at
 // start-up. It returns ErrSecretTooShort or ErrSaltSize for bad input.
 func DeriveKey(secret string, salt []byte) (Key, error) {
 	if len(secret) < MinSecretSize {
