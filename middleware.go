@@ -112,7 +112,12 @@ func From(r *http.Request) *Session {
 // FromContext is From for a context; it returns nil when ctx holds no
 // session.
 func FromContext(ctx context.Context) *Session {
-	s, _ := ctx.Value(innermostKey{}).(*Session)
+	return sessionIn(ctx, innermostKey{})
+}
+
+// sessionIn returns the session ctx holds under key, or nil.
+func sessionIn(ctx context.Context, key any) *Session {
+	s, _ := ctx.Value(key).(*Session)
 	return s
 }
 
@@ -126,16 +131,10 @@ func NewContext(ctx context.Context, s *Session) context.Context {
 
 // From returns the session m's middleware gave r, or nil when it did not
 // run for r.
-func (m *Manager) From(r *http.Request) *Session {
-	s, _ := r.Context().Value(m).(*Session)
-	return s
-}
+func (m *Manager) From(r *http.Request) *Session { return sessionIn(r.Context(), m) }
 
 // FromContext is m.From for a context.
-func (m *Manager) FromContext(ctx context.Context) *Session {
-	s, _ := ctx.Value(m).(*Session)
-	return s
-}
+func (m *Manager) FromContext(ctx context.Context) *Session { return sessionIn(ctx, m) }
 
 // fail logs err once and lets the error handler answer.
 func (o *Options) fail(w http.ResponseWriter, r *http.Request, op string, err error) {

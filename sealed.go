@@ -163,16 +163,10 @@ func (m *SealedManager) Handler(next http.Handler) http.Handler {
 
 // From returns the session m's middleware gave r, or nil when it did not
 // run for r.
-func (m *SealedManager) From(r *http.Request) *Session {
-	s, _ := r.Context().Value(m).(*Session)
-	return s
-}
+func (m *SealedManager) From(r *http.Request) *Session { return sessionIn(r.Context(), m) }
 
 // FromContext is m.From for a context.
-func (m *SealedManager) FromContext(ctx context.Context) *Session {
-	s, _ := ctx.Value(m).(*Session)
-	return s
-}
+func (m *SealedManager) FromContext(ctx context.Context) *Session { return sessionIn(ctx, m) }
 
 // open returns the session sealed in r's cookie, or a new empty one.
 func (m *SealedManager) open(r *http.Request) *sealedSession {
